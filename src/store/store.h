@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The store: every persistent fact of voxdial behind one interface.
+ *
+ * Callers never see SQL. The SQLite implementation (store_sqlite*.c) keeps a
+ * small pool of connections in WAL mode; a PostgreSQL implementation can sit
+ * behind the same functions. Every function that touches account data takes
+ * the account id and never returns another account's rows: a foreign id
+ * answers -ENOENT exactly as a missing one does.
+ *
+ * Errors: 0 or a negative errno. -ENOENT missing (or foreign), -EBUSY still
+ * referenced, -EEXIST unique conflict, -EINVAL bad argument, -EIO database
+ * failure (logged by the store). Out-parameters are written only on success.
+ * All functions are thread-safe. Strings returned through out-parameters are
+ * malloc'd and owned by the caller. */
+#ifndef VD_STORE_H
+#define VD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vd_store;
+
+/* Opens (creating if needed) the database at `path` and applies pending
+ * migrations when `migrate` is true. */
+int vd_store_open(struct vd_store **stp, const char *path, bool migrate);
+void vd_store_close(struct vd_store *st);
+/* Applies pending migrations; *applied receives how many ran. */
+int vd_store_migrate(struct vd_store *st, int *applied);
+/* Schema version (number of the last applied migration). */
+int vd_store_schema_version(struct vd_store *st, int *version);
+
+/* Wall-clock milliseconds; the one clock the store stamps rows with. */
+int64_t vd_store_now_ms(void);
+
+/* ---- accounts, users, tokens ---- */
+
+struct vd_principal {
+	int64_t account_id;
+	int64_t user_id;
+	int64_t token_id;
+	bool session;            /* a login session rather than an API token */
+};
+
+struct vd_user {
+	int64_t id;
+	int64_t account_id;
+	char email[256];
+	char role[16];
+	char password_hash[128];
+	char account_name[256];
+};
+
+/* Creates an account, its admin user and a first API token, atomically.
+ * `token_hash` is the 32-byte hash of the token shown to the user. */
+int vd_store_account_create(struct vd_store *st, const char *name, const char *email,
+			    const char *password_hash, const uint8_t token_hash[32],
+			    int64_t *account_id);
+int vd_store_user_by_email(struct vd_store *st, const char *email, struct vd_user *out);
+int vd_store_user_get(struct vd_store *st, int64_t account_id, int64_t user_id,
+		      struct vd_user *out);
+
+/* kind: "api" or "session"; expires_ms 0 = never. */
+int vd_store_token_create(struct vd_store *st, const struct vd_principal *owner,
+			  const char *kind, const char *name, const uint8_t hash[32],
+			  int64_t expires_ms, int64_t *token_id);
+/* Finds an unexpired token by hash. */
+int vd_store_token_lookup(struct vd_store *st, const uint8_t hash[32], int64_t now_ms,
+			  struct vd_principal *out);
+typedef int (vd_token_cb)(void *arg, int64_t id, const char *name, int64_t created_ms);
+/* Lists the account's API tokens (not sessions); stops when cb returns non-zero. */
+int vd_store_token_list(struct vd_store *st, int64_t account_id, vd_token_cb *cb, void *arg);
+int vd_store_token_delete(struct vd_store *st, int64_t account_id, int64_t token_id);
+
+/* ---- configuration resources ---- */
+
+enum vd_kind {
+	VD_KIND_TRUNK,
+	VD_KIND_DIAL_PLAN,
+	VD_KIND_CALLERID_GROUP,
+	VD_KIND_RECALL_RULE_SET,
+	VD_KIND_ROUTE,
+	VD_KIND_SCRIPT,
+	VD_KIND_AUDIO,
+	VD_KIND_TASK,
+	VD_KIND_TEMPLATE,
+	VD_KIND_COUNT
+};
+
+/* Stable name of a kind as stored ("trunk", "dial_plan", ...). */
+const char *vd_kind_name(enum vd_kind kind);
+
+/* A reference from the written resource to another one of `kind`; `field`
+ * names the JSON field holding it (for error messages and 409 answers). */
+struct vd_ref {
+	enum vd_kind kind;
+	int64_t id;
+	const char *field;
+};
+
+struct vd_res_write {
+	const char *name;
+	const char *body;          /* JSON text */
+	const char *status;        /* NULL: none (update: keep) */
+	const struct vd_ref *refs;
+	size_t nrefs;
+};
+
+struct vd_res {
+	int64_t id;
+	char *name;
+	char *body;
+	char *status;              /* may be NULL */
+	int64_t created_ms;
+	int64_t updated_ms;
+};
+void vd_res_reset(struct vd_res *r);
+
+/* Creates a resource. A reference to a missing/foreign/wrong-kind object
+ * fails with -ESRCH and *bad_ref = its index; nothing is written. */
+int vd_store_res_create(struct vd_store *st, enum vd_kind kind, int64_t account_id,
+			const struct vd_res_write *w, int64_t *id, size_t *bad_ref);
+/* Replaces name, body, refs (and status if given). -ENOENT, -ESRCH as above. */
+int vd_store_res_update(struct vd_store *st, enum vd_kind kind, int64_t account_id,
+			int64_t id, const struct vd_res_write *w, size_t *bad_ref);
+/* Sets only the status, if the current one is `from` (NULL: any). -EAGAIN if
+ * the status differs from `from`. */
+int vd_store_res_set_status(struct vd_store *st, enum vd_kind kind, int64_t account_id,
+			    int64_t id, const char *from, const char *to);
+/* Deletes; -EBUSY when still referenced, with the first user in *user
+ * (kind, id, field) so the API can name it. */
+int vd_store_res_delete(struct vd_store *st, enum vd_kind kind, int64_t account_id,
+			int64_t id, struct vd_ref *user);
+int vd_store_res_get(struct vd_store *st, enum vd_kind kind, int64_t account_id, int64_t id,
+		     struct vd_res *out);
+
+struct vd_res_query {
+	const char *q;             /* substring of name, or an exact id; NULL: all */
+	const char *status;        /* NULL: any */
+	int64_t from_ms, to_ms;    /* call period overlap; 0: unbounded */
+	int page;                  /* 1-based */
+	int per_page;
+};
+typedef int (vd_res_cb)(void *arg, const struct vd_res *r);
+/* Lists a page, newest first; *total counts every match. */
+int vd_store_res_list(struct vd_store *st, enum vd_kind kind, int64_t account_id,
+		      const struct vd_res_query *q, vd_res_cb *cb, void *arg, int64_t *total);
+
+/* ---- clients import (streamed, one transaction) ---- */
+
+struct vd_client_row {
+	int64_t line;              /* line number in the source file */
+	const char *client_id;     /* NULL if none */
+	const char *phone_e164;
+	const char *phone_raw;
+	const char *timezone;      /* NULL if none */
+	const char *variables;     /* JSON object text */
+};
+
+struct vd_import;
+/* Begins an import into a task of the account (-ENOENT if no such task). */
+int vd_store_import_begin(struct vd_store *st, int64_t account_id, int64_t task_id,
+			  struct vd_import **out);
+/* Adds one row; *duplicate is set when the task already had that number. */
+int vd_store_import_add(struct vd_import *imp, const struct vd_client_row *row, bool *duplicate);
+/* Commits and frees; on error everything is rolled back. */
+int vd_store_import_commit(struct vd_import *imp);
+/* Rolls back and frees. NULL is fine. */
+void vd_store_import_abort(struct vd_import *imp);
+
+/* ---- calls ---- */
+
+struct vd_call {
+	int64_t id, task_id, template_id;
+	char client_id[128], phone[32], caller_id[32];
+	int attempt;
+	char recall_for[16], outcome[16], result[64], amd[16], gender[16], currency[8];
+	char transferred_to[64];
+	int sip_code;              /* 0: none */
+	int64_t planned_ms, started_ms, answered_ms, ended_ms; /* 0: none */
+	int64_t duration_s;        /* -1: none */
+	int64_t cost_minor;        /* -1: none */
+	char *variables;           /* JSON text, owned (vd_call_reset frees) */
+	bool has_recording;
+};
+void vd_call_reset(struct vd_call *c);
+
+struct vd_call_query {
+	const char *client_id;     /* NULL: any */
+	const char *outcome;       /* NULL: any */
+	int64_t from_ms, to_ms;    /* started_ms in [from, to]; 0: unbounded */
+	int page, per_page;
+};
+typedef int (vd_call_cb)(void *arg, const struct vd_call *c);
+int vd_store_calls_list(struct vd_store *st, int64_t account_id, int64_t task_id,
+			const struct vd_call_query *q, vd_call_cb *cb, void *arg, int64_t *total);
+int vd_store_call_get(struct vd_store *st, int64_t account_id, int64_t call_id,
+		      struct vd_call *out);
+
+#endif

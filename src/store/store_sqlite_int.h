@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Private to the SQLite store files: the connection pool and statement cache. */
+#ifndef VD_STORE_SQLITE_INT_H
+#define VD_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+#include "store/store.h"
+
+#define VD_STMT_CACHE 64
+
+/* One pooled connection with its prepared statements, cached by the address
+ * of the (static) SQL text. Used by one thread at a time. */
+struct vd_conn {
+	sqlite3 *db;
+	const char *sql[VD_STMT_CACHE];
+	sqlite3_stmt *stmt[VD_STMT_CACHE];
+	int nstmt;
+	struct vd_conn *next_free;
+};
+
+/* Takes a connection from the pool (waits if all are in use). */
+int vd_conn_acquire(struct vd_store *st, struct vd_conn **out);
+void vd_conn_release(struct vd_store *st, struct vd_conn *c);
+/* A reset, cleared statement for `sql`, which must be a string literal (its
+ * address is the cache key). NULL on error (logged). */
+sqlite3_stmt *vd_conn_stmt(struct vd_conn *c, const char *sql);
+/* Runs a statement without results (BEGIN, COMMIT...). 0 or -EIO. */
+int vd_conn_exec(struct vd_conn *c, const char *sql);
+/* Maps an SQLite result code to a negative errno, logging real failures. */
+int vd_sqlite_err(struct vd_conn *c, int rc, const char *what);
+/* Copies column `i` as a malloc'd string (NULL for SQL NULL). */
+char *vd_col_strdup(sqlite3_stmt *s, int i);
+void vd_col_copy(sqlite3_stmt *s, int i, char *dst, size_t size);
+
+#endif
