@@ -70,7 +70,9 @@ int vd_store_token_lookup(struct vd_store *st, const uint8_t hash[32], int64_t n
 typedef int (vd_token_cb)(void *arg, int64_t id, const char *name, int64_t created_ms);
 /* Lists the account's API tokens (not sessions); stops when cb returns non-zero. */
 int vd_store_token_list(struct vd_store *st, int64_t account_id, vd_token_cb *cb, void *arg);
-int vd_store_token_delete(struct vd_store *st, int64_t account_id, int64_t token_id);
+/* Deletes a token of `kind` ("api" or "session"). */
+int vd_store_token_delete(struct vd_store *st, int64_t account_id, int64_t token_id,
+			  const char *kind);
 
 /* ---- configuration resources ---- */
 
@@ -168,6 +170,12 @@ int vd_store_import_commit(struct vd_import *imp);
 /* Rolls back and frees. NULL is fine. */
 void vd_store_import_abort(struct vd_import *imp);
 
+/* -- added for `voxdial import` (store_sqlite_import.c) -- */
+/* The account owning task `task_id`, for the command line, which acts with
+ * the database's authority rather than as a principal; -ENOENT if there is
+ * no such task. Never use it to decide access for an API request. */
+int vd_store_task_owner(struct vd_store *st, int64_t task_id, int64_t *account_id);
+
 /* ---- calls ---- */
 
 struct vd_call {
@@ -196,5 +204,20 @@ int vd_store_calls_list(struct vd_store *st, int64_t account_id, int64_t task_id
 			const struct vd_call_query *q, vd_call_cb *cb, void *arg, int64_t *total);
 int vd_store_call_get(struct vd_store *st, int64_t account_id, int64_t call_id,
 		      struct vd_call *out);
+
+/* ---- task statistics ---- */
+
+struct vd_task_stats {
+	int64_t clients_total, clients_pending, clients_in_progress, clients_finished;
+	int64_t calls_total;
+	int64_t by_outcome[8];        /* indexed like vd_outcome_names order given by caller */
+	int64_t effective, ineffective, transferred;
+};
+/* Counts for the stats endpoint. `outcomes` names the by_outcome slots
+ * (n <= 8); a completed call is effective when it lasted at least
+ * `ineffective_duration_s`. -ENOENT if the task is not the account's. */
+int vd_store_task_stats(struct vd_store *st, int64_t account_id, int64_t task_id,
+			const char *const *outcomes, size_t n, int64_t ineffective_duration_s,
+			struct vd_task_stats *out);
 
 #endif

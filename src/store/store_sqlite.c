@@ -460,16 +460,18 @@ out:
 	return err;
 }
 
-int vd_store_token_delete(struct vd_store *st, int64_t account_id, int64_t token_id)
+int vd_store_token_delete(struct vd_store *st, int64_t account_id, int64_t token_id,
+			  const char *kind)
 {
 	struct vd_conn *c;
 	int err = vd_conn_acquire(st, &c);
 	if (err) return err;
 	sqlite3_stmt *s = vd_conn_stmt(c,
-		"DELETE FROM api_tokens WHERE id = ? AND account_id = ? AND kind = 'api'");
+		"DELETE FROM api_tokens WHERE id = ? AND account_id = ? AND kind = ?");
 	if (!s) { err = -EIO; goto out; }
 	sqlite3_bind_int64(s, 1, token_id);
 	sqlite3_bind_int64(s, 2, account_id);
+	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
 	err = vd_sqlite_err(c, sqlite3_step(s), "delete token");
 	if (!err && sqlite3_changes(c->db) == 0) err = -ENOENT;
 	sqlite3_reset(s);

@@ -118,10 +118,36 @@ CREATE TABLE calls (
 );
 CREATE INDEX calls_task ON calls(task_id, id);
 CREATE INDEX calls_task_client ON calls(task_id, client_id);
+CREATE INDEX calls_task_outcome ON calls(task_id, outcome);
 CREATE INDEX calls_account ON calls(account_id, id);
 
--- Running totals per task so stats and list totals never scan calls.
-CREATE TABLE task_counters (
-  task_id     INTEGER PRIMARY KEY REFERENCES resources(id) ON DELETE CASCADE,
-  calls_total INTEGER NOT NULL DEFAULT 0
-);
+-- Running call counts per task and outcome ('*' = all attempts), kept by
+-- triggers so stats and list totals never scan the calls table and can never
+-- drift from it.
+CREATE TABLE call_counts (
+  task_id     INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+  outcome     TEXT NOT NULL,
+  n           INTEGER NOT NULL,
+  PRIMARY KEY (task_id, outcome)
+) WITHOUT ROWID;
+
+CREATE TRIGGER calls_count_insert AFTER INSERT ON calls WHEN NEW.task_id IS NOT NULL
+BEGIN
+  INSERT INTO call_counts(task_id, outcome, n) VALUES (NEW.task_id, '*', 1)
+    ON CONFLICT DO UPDATE SET n = n + 1;
+  INSERT INTO call_counts(task_id, outcome, n) SELECT NEW.task_id, NEW.outcome, 1
+    WHERE NEW.outcome IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER calls_count_update AFTER UPDATE OF outcome ON calls
+  WHEN NEW.task_id IS NOT NULL AND NEW.outcome IS NOT OLD.outcome
+BEGIN
+  UPDATE call_counts SET n = n - 1 WHERE task_id = OLD.task_id AND outcome = OLD.outcome;
+  INSERT INTO call_counts(task_id, outcome, n) SELECT NEW.task_id, NEW.outcome, 1
+    WHERE NEW.outcome IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER calls_count_delete AFTER DELETE ON calls WHEN OLD.task_id IS NOT NULL
+BEGIN
+  UPDATE call_counts SET n = n - 1 WHERE task_id = OLD.task_id AND outcome IN ('*', OLD.outcome);
+END;

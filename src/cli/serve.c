@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* `voxdial serve`: opens the store (applying migrations), starts the HTTP
+ * API and waits for SIGTERM or SIGINT, then shuts down in order: stop
+ * accepting requests, finish the ones in flight, close the store. Signals
+ * are blocked in every thread and taken synchronously with sigwait, so no
+ * handler runs in an arbitrary thread. */
+#include "api/api.h"
+#include "cli/cli.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/secret.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Splits "ADDR:PORT" into addr (buffer) and port. */
+static int parse_hostport(const char *s, char *addr, size_t size, uint16_t *port)
+{
+	const char *colon = strrchr(s, ':');
+	if (!colon || colon == s || (size_t)(colon - s) >= size) return -EINVAL;
+	char *end;
+	long p = strtol(colon + 1, &end, 10);
+	if (*end || p < 0 || p > 65535 || colon[1] == '\0') return -EINVAL;
+	memcpy(addr, s, (size_t)(colon - s));
+	addr[colon - s] = '\0';
+	*port = (uint16_t)p;
+	return 0;
+}
+
+int vd_cmd_serve(int argc, char **argv)
+{
+	const char *db = vd_cli_flag(argc, argv, "--db", "VOXDIAL_DB", "./voxdial.db");
+	const char *http = vd_cli_flag(argc, argv, "--http", "VOXDIAL_HTTP", "127.0.0.1:8080");
+	const char *sip = vd_cli_flag(argc, argv, "--sip", "VOXDIAL_SIP", "0.0.0.0:5060");
+	const char *data = vd_cli_flag(argc, argv, "--data", "VOXDIAL_DATA", "./data");
+	char addr[64];
+	uint16_t port;
+	if (parse_hostport(http, addr, sizeof addr, &port)) {
+		fprintf(stderr, "voxdial: --http: expected ADDR:PORT, got '%s'\n", http);
+		return 2;
+	}
+	char sip_addr[64];
+	uint16_t sip_port;
+	if (parse_hostport(sip, sip_addr, sizeof sip_addr, &sip_port)) {
+		fprintf(stderr, "voxdial: --sip: expected ADDR:PORT, got '%s'\n", sip);
+		return 2;
+	}
+	if (mkdir(data, 0750) != 0 && errno != EEXIST) {
+		fprintf(stderr, "voxdial: --data: cannot create %s: %s\n", data, strerror(errno));
+		return 1;
+	}
+	if (vd_secret_init()) {
+		fprintf(stderr, "voxdial: libsodium failed to initialize\n");
+		return 1;
+	}
+
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct vd_store *st = NULL;
+	int err = vd_store_open(&st, db, true);
+	if (err) {
+		fprintf(stderr, "voxdial: cannot open the database %s (%s)\n", db, strerror(-err));
+		return 1;
+	}
+	struct vd_api *api = NULL;
+	struct vd_api_params ap = {.store = st, .addr = addr, .port = port, .data_dir = data};
+	err = vd_api_start(&api, &ap);
+	if (err) {
+		vd_store_close(st);
+		fprintf(stderr, "voxdial: cannot listen on %s (%s)\n", http, strerror(-err));
+		return 1;
+	}
+	vd_info("serve", "listening http=http://%s:%u db=%s data=%s version=%s", addr,
+		vd_api_port(api), db, data, VD_VERSION);
+
+	int sig = 0;
+	sigwait(&set, &sig);
+	vd_info("serve", "signal %d: shutting down", sig);
+	vd_api_stop(api);
+	vd_store_close(st);
+	vd_info("serve", "stopped");
+	return 0;
+}
+
+int vd_cmd_migrate(int argc, char **argv)
+{
+	const char *db = vd_cli_flag(argc, argv, "--db", "VOXDIAL_DB", "./voxdial.db");
+	struct vd_store *st = NULL;
+	int err = vd_store_open(&st, db, false);
+	int n = 0;
+	if (!err) err = vd_store_migrate(st, &n);
+	int version = 0;
+	if (!err) err = vd_store_schema_version(st, &version);
+	vd_store_close(st);
+	if (err) {
+		fprintf(stderr, "voxdial: migrate %s failed (%s)\n", db, strerror(-err));
+		return 1;
+	}
+	printf("{\"applied\":%d,\"schema\":%d}\n", n, version);
+	return 0;
+}
+
+int vd_cmd_account(int argc, char **argv)
+{
+	if (argc < 1 || strcmp(argv[0], "create") != 0) {
+		fprintf(stderr, "usage: voxdial account create --db PATH --name N --email E [--password P]\n");
+		return 2;
+	}
+	const char *db = vd_cli_flag(argc, argv, "--db", "VOXDIAL_DB", "./voxdial.db");
+	const char *name = vd_cli_flag(argc, argv, "--name", "VOXDIAL_ACCOUNT_NAME", NULL);
+	const char *email = vd_cli_flag(argc, argv, "--email", "VOXDIAL_ACCOUNT_EMAIL", NULL);
+	const char *password = vd_cli_flag(argc, argv, "--password", "VOXDIAL_ACCOUNT_PASSWORD", NULL);
+	if (!name || !*name || strlen(name) > 200) {
+		fprintf(stderr, "voxdial: --name is required (at most 200 characters)\n");
+		return 2;
+	}
+	if (!email || !strchr(email, '@') || strlen(email) > 254) {
+		fprintf(stderr, "voxdial: --email must be an e-mail address\n");
+		return 2;
+	}
+	if (vd_secret_init()) return 1;
+	char generated[VD_TOKEN_LEN];
+	if (!password) {
+		/* No password: the account is used through its API token; the
+		 * random password is never shown, so nobody can log in with it. */
+		uint8_t unused[32];
+		vd_token_new(generated, unused);
+		password = generated;
+	}
+	char pwhash[VD_PWHASH_LEN];
+	int err = vd_password_hash(password, pwhash);
+	if (err) {
+		fprintf(stderr, "voxdial: --password must be 8 to 256 characters\n");
+		return 2;
+	}
+	struct vd_store *st = NULL;
+	err = vd_store_open(&st, db, true);
+	if (err) {
+		fprintf(stderr, "voxdial: cannot open the database %s (%s)\n", db, strerror(-err));
+		return 1;
+	}
+	char token[VD_TOKEN_LEN];
+	uint8_t hash[32];
+	vd_token_new(token, hash);
+	int64_t account_id = 0;
+	err = vd_store_account_create(st, name, email, pwhash, hash, &account_id);
+	vd_store_close(st);
+	if (err == -EEXIST) {
+		fprintf(stderr, "voxdial: a user with e-mail %s already exists\n", email);
+		return 1;
+	}
+	if (err) {
+		fprintf(stderr, "voxdial: cannot create the account (%s)\n", strerror(-err));
+		return 1;
+	}
+	printf("%s\n", token);
+	return 0;
+}
