@@ -110,6 +110,45 @@ static void answer_res(struct vd_req *req, unsigned status, enum vd_kind kind, i
 	vd_res_reset(&r);
 }
 
+struct default_scan { int64_t self; int64_t found; char name[200]; };
+
+static int default_plan(void *arg, const struct vd_res *r)
+{
+	struct default_scan *ds = arg;
+	if (r->id == ds->self) return 0;
+	json_t *b = json_loads(r->body, 0, NULL);
+	if (json_is_true(json_object_get(b, "is_default"))) {
+		ds->found = r->id;
+		snprintf(ds->name, sizeof ds->name, "%s", r->name);
+	}
+	json_decref(b);
+	return ds->found != 0;
+}
+
+/* One default dial plan per account: a second one is refused (422) rather
+ * than silently un-defaulting the first. Returns 0 or answers. */
+static int check_single_default(struct vd_req *req, enum vd_kind kind, const json_t *body, int64_t self)
+{
+	if (kind != VD_KIND_DIAL_PLAN || !json_is_true(json_object_get(body, "is_default"))) return 0;
+	struct default_scan ds = {.self = self};
+	for (int page = 1; !ds.found; page++) {
+		struct vd_res_query q = {.page = page, .per_page = 100};
+		int64_t total = 0;
+		int err = vd_store_res_list(api_of(req)->store, kind, api_principal(req)->account_id, &q,
+					    default_plan, &ds, &total);
+		if (err) {
+			api_store_error(req, err, "dial plan");
+			return -1;
+		}
+		if ((int64_t)page * 100 >= total) break;
+	}
+	if (!ds.found) return 0;
+	vd_resp_error(req, 422, "invalid", "is_default",
+		      "is_default: dial plan %lld \"%s\" is already the default; unset it first",
+		      (long long)ds.found, ds.name);
+	return -1;
+}
+
 static void answer_bad_ref(struct vd_req *req, const struct vd_validated *v, size_t bad)
 {
 	const struct vd_ref *r = &v->refs[bad];
@@ -141,6 +180,7 @@ void api_res_create(struct vd_req *req)
 		api_store_error(req, err, kind_label(kind));
 		goto out;
 	}
+	if (check_single_default(req, kind, v->body, 0)) goto out;
 	char *text = json_dumps(v->body, JSON_COMPACT);
 	struct vd_res_write w = {
 		.name = v->name, .body = text, .refs = v->refs, .nrefs = v->nrefs,
@@ -209,6 +249,7 @@ void api_res_update(struct vd_req *req)
 		api_store_error(req, err, kind_label(kind));
 		goto out;
 	}
+	if (check_single_default(req, kind, v->body, id)) goto out;
 	char *text = json_dumps(v->body, JSON_COMPACT);
 	struct vd_res_write w = {.name = v->name, .body = text, .refs = v->refs, .nrefs = v->nrefs};
 	size_t bad = 0;
