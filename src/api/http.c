@@ -267,23 +267,31 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		req->path = url;
 		*con_cls = req;
 		bool path_known = false;
+		char allow[64] = "";          /* RFC 9110 15.5.6: a 405 lists them */
 		for (size_t i = 0; i < h->p.nroutes; i++) {
 			const struct vd_route *r = &h->p.routes[i];
 			int64_t params[VD_HTTP_MAX_PARAMS] = {0};
 			if (!route_match(r->pattern, url, params)) continue;
 			path_known = true;
-			if (strcmp(r->method, method) != 0) continue;
+			if (strcmp(r->method, method) != 0) {
+				size_t n = strlen(allow);
+				if (!strstr(allow, r->method))
+					snprintf(allow + n, sizeof allow - n, "%s%s", n ? ", " : "", r->method);
+				continue;
+			}
 			req->route = r;
 			memcpy(req->params, params, sizeof params);
 			break;
 		}
 		if (!req->route) {
 			req->failed = true;
-			if (path_known)
+			if (path_known) {
 				vd_resp_error(req, 405, "method_not_allowed", NULL, "%s is not allowed on %s",
 					      method, url);
-			else
+				vd_resp_header(req, "Allow", allow);
+			} else {
 				vd_resp_error(req, 404, "not_found", NULL, "no such endpoint: %s", url);
+			}
 			return MHD_YES;
 		}
 		req->max_body = req->route->max_body ? req->route->max_body : VD_HTTP_MAX_JSON_BODY;
