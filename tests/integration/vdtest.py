@@ -335,9 +335,9 @@ class Run:
         self.servers.append(s)
         return s
 
-    def case(self, fn, *args):
+    def case(self, fn, *args, name=None):
         """Runs one case; an exception counts as one failed check."""
-        self.case_name = fn.__name__
+        self.case_name = name or fn.__name__
         try:
             fn(*args)
         except Exception:
