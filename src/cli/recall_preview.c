@@ -67,7 +67,10 @@ int vd_cmd_recall_preview(int argc, char **argv)
 	json_t *file = json_load_file(rules_path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!file) {
 		char msg[256];
-		snprintf(msg, sizeof msg, "%s: %s (line %d)", rules_path, jerr.text, jerr.line);
+		if (jerr.line > 0)
+			snprintf(msg, sizeof msg, "%s:%d: %s", rules_path, jerr.line, jerr.text);
+		else
+			snprintf(msg, sizeof msg, "%s", jerr.text);
 		return fail("--rules", msg);
 	}
 	int code = 2;
