@@ -8,21 +8,27 @@
  * NOTHING, then sqlite3_changes), which covers both numbers already in the
  * task and repeats within the file.
  *
- * While it runs the connection gets a larger page cache, because rows arrive
- * in file order but the phone index is written in random order and a cache
- * smaller than that index makes every insert re-read index pages; the pool's
- * default is put back before the connection returns to the pool. Durability
- * settings are not touched: the commit is as durable as any other. */
+ * Two settings change on the connection for the import and are put back
+ * before it returns to the pool (docs/internals/import.md has the numbers):
+ *  - foreign_keys=OFF: every row references the same account and task,
+ *    which _begin checks inside the transaction; the write lock keeps them
+ *    there until the commit, so the per-row parent lookups are pure cost;
+ *  - a larger page cache: rows arrive in file order but the phone index is
+ *    written in random order, and a cache smaller than that index makes
+ *    inserts re-read index pages.
+ * Durability settings are not touched: the commit is as durable as any
+ * other. */
 #include "store/store_sqlite_int.h"
 #include "util/log.h"
 
 #include <errno.h>
 #include <stdlib.h>
 
-/* Page cache while importing, in KiB (negative: SQLite's "kibibytes" form).
- * Also set in store_sqlite.c's connection pragmas: keep them in step. */
-#define IMPORT_CACHE_PRAGMA "PRAGMA cache_size=-65536"
-#define DEFAULT_CACHE_PRAGMA "PRAGMA cache_size=-16384"
+/* Connection settings while importing, and the pool's own (store_sqlite.c
+ * conn_open: keep them in step). foreign_keys cannot change inside a
+ * transaction, so these run before BEGIN and after COMMIT/ROLLBACK. */
+#define IMPORT_PRAGMAS "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536;"
+#define DEFAULT_PRAGMAS "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;"
 
 static const char task_sql[] =
 	"SELECT 1 FROM resources WHERE id = ? AND account_id = ? AND kind = 'task'";
@@ -41,17 +47,31 @@ struct vd_import {
 	int64_t task_id;
 };
 
+/* Never pool a connection left without foreign keys. Closing it costs the
+ * pool one of its slots (store_sqlite_int.h has no way to return the
+ * slot); this only happens if SQLite cannot run a PRAGMA outside a
+ * transaction, i.e. it is out of memory. */
+static void conn_drop(struct vd_conn *c)
+{
+	vd_err("store", "import: cannot restore the connection settings; closing it");
+	for (int i = 0; i < c->nstmt; i++) sqlite3_finalize(c->stmt[i]);
+	sqlite3_close(c->db);
+	free(c);
+}
+
 /* Gives the connection back: rolls back an open transaction (the pool does
- * too) and restores the pool's cache size. */
+ * too) and restores the pool's settings. */
 static void import_free(struct vd_import *imp)
 {
 	if (!imp) return;
 	if (imp->c) {
 		if (!sqlite3_get_autocommit(imp->c->db))
 			sqlite3_exec(imp->c->db, "ROLLBACK", NULL, NULL, NULL);
-		/* Best effort: a failure leaves a larger cache, not a wrong result. */
-		(void)vd_conn_exec(imp->c, DEFAULT_CACHE_PRAGMA);
-		vd_conn_release(imp->st, imp->c);
+		if (vd_conn_exec(imp->c, DEFAULT_PRAGMAS) == 0) {
+			vd_conn_release(imp->st, imp->c);
+		} else {
+			conn_drop(imp->c);
+		}
 	}
 	free(imp);
 }
@@ -69,7 +89,7 @@ int vd_store_import_begin(struct vd_store *st, int64_t account_id, int64_t task_
 		imp->c = NULL;
 		goto out;
 	}
-	err = vd_conn_exec(imp->c, IMPORT_CACHE_PRAGMA);
+	err = vd_conn_exec(imp->c, IMPORT_PRAGMAS);
 	if (err) goto out;
 	err = vd_conn_exec(imp->c, "BEGIN IMMEDIATE");
 	if (err) goto out;

@@ -381,6 +381,25 @@ static void test_dry_run_and_owner(void)
 	CHECK_INT(owner, 42);
 }
 
+/* The import turns foreign keys off on its connection; the pool must get
+ * it back with them on: deleting a task through the store (which takes that
+ * same connection, the pool being LIFO) still cascades to its clients. */
+static void test_pool_settings_restored(void)
+{
+	int64_t t = make_task(account_a, "RU");
+	json_t *res = NULL;
+	struct vd_verr err;
+	const char *in = "phone\n89161112233\n";
+	CHECK_INT(import(account_a, t, "RU", in, strlen(in), 0, &res, &err), 0);
+	json_decref(res);
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM clients WHERE task_id = %lld", (long long)t);
+	CHECK_INT(sql_int(sql), 1);
+	struct vd_ref user;
+	CHECK_INT(vd_store_res_delete(st, VD_KIND_TASK, account_a, t, &user), 0);
+	CHECK_INT(sql_int(sql), 0);
+}
+
 int main(void)
 {
 	setup();
@@ -390,6 +409,7 @@ int main(void)
 	test_one_transaction();
 	test_rejected_cap();
 	test_dry_run_and_owner();
+	test_pool_settings_restored();
 	teardown();
 	return vt_done();
 }
