@@ -94,7 +94,7 @@ static void test_guards(void)
 	CHECK_STR(pick(&q, t), "A");
 	CHECK_STR(pick(&q, t), "B");
 	CHECK_STR(pick(&q, t), "wait");
-	g2[1].use.day = 0; /* B's count is from another day */
+	q.entries[1].use.day = 0; /* B's count is from another day */
 	CHECK_STR(pick(&q, t), "B");
 
 	/* a fixed number is guarded too */
