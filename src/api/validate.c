@@ -108,7 +108,14 @@ static int v_dial_plan(struct vd_jv *jv, struct vd_validated *v)
 	vd_jv_int(jv, "strip_digits", false, 0, 15, 0, NULL);
 	const json_t *in_arr;
 	json_t *out_arr;
-	if (!vd_jv_array(jv, "allowed_patterns", false, 100, &in_arr, &out_arr) && in_arr) {
+	/* The toll-fraud guard: a plan dials only numbers its patterns allow.
+	 * Absent means Russian numbers (API.md's default); an empty list would
+	 * dial nothing, which is never what the user meant. */
+	if (!vd_jv_array(jv, "allowed_patterns", false, 100, &in_arr, &out_arr) && !in_arr)
+		json_array_append_new(out_arr, json_string("_7XXXXXXXXXX"));
+	else if (!jv->failed && json_array_size(in_arr) == 0)
+		return vd_jv_fail(jv, "allowed_patterns", "needs at least one pattern: an empty list allows no number");
+	if (!jv->failed && in_arr) {
 		size_t i;
 		const json_t *e;
 		json_array_foreach(in_arr, i, e) {
