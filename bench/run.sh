@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# Runs the benchmarks of a release build (`make bench` builds ./build).
+# One line per benchmark below; each prints its figures and exits non-zero
+# when it misses its target, which makes this script fail at the end.
+#   bench/run.sh [BUILD_DIR]
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+status=0
+run() {
+  local name=$1; shift
+  echo "== $name $*"
+  if [ ! -x "$build/$name" ]; then echo "missing $build/$name"; status=1; return; fi
+  "$build/$name" "$@" || status=1
+}
+
+# clients import vs `sqlite3 .import` (docs/internals/import.md)
+run bench_import --rows "${BENCH_IMPORT_ROWS:-1000000}" --split
+
+exit $status
