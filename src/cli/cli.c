@@ -27,6 +27,7 @@ static void usage(FILE *f)
 	      "  account create  --db PATH --name N --email E [--password P]\n"
 	      "  import          --db PATH --task ID FILE\n"
 	      "  recall-preview  --rules FILE --outcomes o1,o2,... [--duration-s D]\n"
+	      "  dial            --trunk HOST:PORT --to NUMBER [--from CALLERID] [--wav F] [--record F]\n"
 	      "  version\n", f);
 }
 
@@ -53,6 +54,7 @@ int vd_cli_main(int argc, char **argv)
 		{"account", vd_cmd_account},
 		{"import", vd_cmd_import},
 		{"recall-preview", vd_cmd_recall_preview},
+		{"dial", vd_cmd_dial},
 	};
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (!strcmp(cmd, cmds[i].name))

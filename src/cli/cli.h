@@ -12,6 +12,7 @@ int vd_cmd_migrate(int argc, char **argv);
 int vd_cmd_account(int argc, char **argv);
 int vd_cmd_import(int argc, char **argv);
 int vd_cmd_recall_preview(int argc, char **argv);
+int vd_cmd_dial(int argc, char **argv);
 
 /* Flag lookup shared by the commands: `--name VALUE` or `--name=VALUE`, else
  * the environment variable `env` (may be NULL), else `def`. */

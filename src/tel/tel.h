@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The telephony engine's public face: a SIP user agent on libre running in
+ * its own thread. Other threads hand it dial and hang-up orders (copied,
+ * queued through libre's mqueue) and receive call events through a callback
+ * that runs on the telephony thread and must only queue them.
+ *
+ * Each order carries everything the call needs (trunk, numbers, timers, the
+ * audio to play, where to record), so the telephony thread never touches the
+ * database. */
+#ifndef VD_TEL_H
+#define VD_TEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vd_tel;
+struct vd_pcm;                   /* media/pcm.h: shared 8 kHz audio */
+
+enum vd_tel_event_type {
+	VD_TEL_PROGRESS = 1,     /* first 18x */
+	VD_TEL_ANSWERED,         /* 200 OK, media started */
+	VD_TEL_ENDED,            /* final: exactly one per dial order */
+};
+
+struct vd_tel_event {
+	enum vd_tel_event_type type;
+	int64_t call_id;         /* the order's call_id */
+	int64_t t_ms;            /* wall clock of the event */
+	/* VD_TEL_ENDED: */
+	int sip_code;            /* final response code (0: none / after answer) */
+	bool answered;
+	bool ring_timeout;       /* we CANCELled after ring_timeout_s */
+	bool no_response;        /* not a single response from the trunk */
+	bool remote_hangup;      /* the callee sent BYE */
+	bool media_dead;         /* no RTP for the inactivity timeout */
+	bool tech_failure;       /* local error (socket, SDP, ...) */
+	int64_t progress_ms, answered_ms, ended_ms;  /* 0: did not happen */
+	int64_t recorded_ms;     /* length of the recording written, 0: none */
+};
+
+typedef void (vd_tel_event_h)(const struct vd_tel_event *ev, void *arg);
+
+struct vd_tel_params {
+	const char *sip_addr;    /* local address to bind, "127.0.0.1" or "0.0.0.0" */
+	uint16_t sip_port;       /* 0: any free port */
+	uint16_t rtp_min, rtp_max; /* RTP port range (even ports used) */
+	uint32_t rtp_timeout_s;  /* answered call without RTP this long: hang up */
+	vd_tel_event_h *evh;     /* called on the telephony thread */
+	void *arg;
+};
+
+struct vd_dial {
+	int64_t call_id;
+	/* trunk */
+	char host[256];
+	uint16_t port;
+	bool tcp;
+	char username[128], password[256], from_domain[256];
+	/* numbers */
+	char caller_id[32];      /* From user part */
+	char dial_string[64];    /* Request-URI user part (already rewritten) */
+	uint32_t ring_timeout_s;
+	uint32_t max_call_s;     /* hard cap on an answered call (0: 3600) */
+	/* media: played after answer, then the call is hung up by us; NULL: hang up at once */
+	struct vd_pcm *prompt;   /* reference taken by vd_tel_dial */
+	char record_path[512];   /* "" = do not record */
+};
+
+/* Starts the telephony thread and waits until it listens. */
+int vd_tel_start(struct vd_tel **out, const struct vd_tel_params *p);
+/* The SIP port actually bound (UDP). */
+uint16_t vd_tel_sip_port(const struct vd_tel *t);
+/* Hangs up every call, stops the thread, frees. */
+void vd_tel_stop(struct vd_tel *t);
+
+/* Queues a call. Any thread. 0, or -EAGAIN when the queue is full (retry
+ * later), -ENOMEM. On 0, exactly one VD_TEL_ENDED event will follow. */
+int vd_tel_dial(struct vd_tel *t, const struct vd_dial *d);
+/* Queues a hang-up (CANCEL before answer, BYE after). Any thread. */
+int vd_tel_hangup(struct vd_tel *t, int64_t call_id);
+/* Number of calls currently alive on the telephony thread (approximate,
+ * readable from any thread). */
+unsigned vd_tel_active(const struct vd_tel *t);
+
+#endif
