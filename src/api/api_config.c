@@ -98,7 +98,7 @@ void api_res_list(struct vd_req *req)
 }
 
 /* Answers with the current stored state of (kind, id). */
-static void answer_res(struct vd_req *req, unsigned status, enum vd_kind kind, int64_t id)
+void api_answer_res(struct vd_req *req, unsigned status, enum vd_kind kind, int64_t id)
 {
 	struct vd_res r = {0};
 	int err = vd_store_res_get(api_of(req)->store, kind, api_principal(req)->account_id, id, &r);
@@ -199,7 +199,7 @@ void api_res_create(struct vd_req *req)
 		goto out;
 	}
 	vd_info("api", "created %s id=%lld account=%lld", vd_kind_name(kind), (long long)id, (long long)acct);
-	answer_res(req, 201, kind, id);
+	api_answer_res(req, 201, kind, id);
 out:
 	vd_validated_reset(v);
 	free(v);
@@ -209,7 +209,7 @@ void api_res_get(struct vd_req *req)
 {
 	enum vd_kind kind;
 	if (kind_or_404(req, &kind)) return;
-	answer_res(req, 200, kind, vd_req_param(req, 0));
+	api_answer_res(req, 200, kind, vd_req_param(req, 0));
 }
 
 void api_res_update(struct vd_req *req)
@@ -263,7 +263,7 @@ void api_res_update(struct vd_req *req)
 		api_store_error(req, err, kind_label(kind));
 		goto out;
 	}
-	answer_res(req, 200, kind, id);
+	api_answer_res(req, 200, kind, id);
 out:
 	if (v) vd_validated_reset(v);
 	free(v);

@@ -57,6 +57,13 @@ extern const struct vd_stream_ops api_clients_upload_ops;
 void api_audio_upload(struct vd_req *req);
 void api_audio_file(struct vd_req *req);
 
+/* Answers `status` with the stored resource (kind, id) of the caller. */
+void api_answer_res(struct vd_req *req, unsigned status, enum vd_kind kind, int64_t id);
+void api_task_start(struct vd_req *req);
+void api_task_pause(struct vd_req *req);
+void api_task_cancel(struct vd_req *req);
+void api_call_recording(struct vd_req *req);
+
 /* The resource kind of a configuration path (/api/v1/trunks...). */
 int api_kind_of_path(const char *path, enum vd_kind *kind);
 

@@ -117,7 +117,7 @@ void vd_resp_bytes(struct vd_req *req, unsigned status, const char *ctype, const
 
 void vd_resp_json(struct vd_req *req, unsigned status, json_t *body)
 {
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
 	json_decref(body);
 	if (body && !text) {
 		vd_resp_bytes(req, 500, "application/json",

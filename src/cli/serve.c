@@ -6,6 +6,8 @@
  * handler runs in an arbitrary thread. */
 #include "api/api.h"
 #include "cli/cli.h"
+#include "dialer/dialer.h"
+#include "tel/tel.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/secret.h"
@@ -72,21 +74,44 @@ int vd_cmd_serve(int argc, char **argv)
 		fprintf(stderr, "voxdial: cannot open the database %s (%s)\n", db, strerror(-err));
 		return 1;
 	}
+	struct vd_dialer *dialer = NULL;
+	struct vd_dialer_params dp = {.store = st, .data_dir = data};
+	err = vd_dialer_alloc(&dialer, &dp);
+	struct vd_tel *tel = NULL;
+	struct vd_tel_params tp = {.sip_addr = sip_addr, .sip_port = sip_port, .rtp_timeout_s = 30,
+				   .evh = vd_dialer_tel_event, .arg = dialer};
+	if (!err) err = vd_tel_start(&tel, &tp);
+	if (!err) err = vd_dialer_run(dialer, tel);
+	if (err) {
+		vd_tel_stop(tel);
+		vd_dialer_stop(dialer);
+		vd_store_close(st);
+		fprintf(stderr, "voxdial: cannot start telephony on %s (%s)\n", sip, strerror(-err));
+		return 1;
+	}
 	struct vd_api *api = NULL;
 	struct vd_api_params ap = {.store = st, .addr = addr, .port = port, .data_dir = data};
 	err = vd_api_start(&api, &ap);
 	if (err) {
+		vd_dialer_quiesce(dialer);
+		vd_tel_stop(tel);
+		vd_dialer_stop(dialer);
 		vd_store_close(st);
 		fprintf(stderr, "voxdial: cannot listen on %s (%s)\n", http, strerror(-err));
 		return 1;
 	}
-	vd_info("serve", "listening http=http://%s:%u db=%s data=%s version=%s", addr,
-		vd_api_port(api), db, data, VD_VERSION);
+	vd_info("serve", "listening http=http://%s:%u sip=%s:%u db=%s data=%s version=%s", addr,
+		vd_api_port(api), sip_addr, vd_tel_sip_port(tel), db, data, VD_VERSION);
 
 	int sig = 0;
 	sigwait(&set, &sig);
 	vd_info("serve", "signal %d: shutting down", sig);
 	vd_api_stop(api);
+	/* No new calls; hang up the ones in flight (their attempts close as
+	 * failures so the recall rules retry them); write every end. */
+	vd_dialer_quiesce(dialer);
+	vd_tel_stop(tel);
+	vd_dialer_stop(dialer);
 	vd_store_close(st);
 	vd_info("serve", "stopped");
 	return 0;

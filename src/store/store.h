@@ -190,6 +190,7 @@ struct vd_call {
 	int64_t cost_minor;        /* -1: none */
 	char *variables;           /* JSON text, owned (vd_call_reset frees) */
 	bool has_recording;
+	char recording[512];       /* file path, "" if none */
 };
 void vd_call_reset(struct vd_call *c);
 
@@ -219,5 +220,93 @@ struct vd_task_stats {
 int vd_store_task_stats(struct vd_store *st, int64_t account_id, int64_t task_id,
 			const char *const *outcomes, size_t n, int64_t ineffective_duration_s,
 			struct vd_task_stats *out);
+
+/* ---- dialing (the dialer thread's reads and writes) ---- */
+
+/* The done[] slot names, in order: busy, no_answer, machine, short, failure. */
+const char *vd_store_done_name(int i);
+
+/* Tasks the dialer tracks: running, scheduled, paused. */
+struct vd_dial_task {
+	int64_t account_id, task_id;
+	char status[16];
+	int64_t updated_ms;
+	const char *body;          /* JSON text, valid during the callback */
+};
+typedef int (vd_dial_task_cb)(void *arg, const struct vd_dial_task *t);
+int vd_store_dial_tasks(struct vd_store *st, vd_dial_task_cb *cb, void *arg);
+
+/* Per-client recall bookkeeping as stored (DESIGN.md "Recall rules"):
+ * done[] indexed busy, no_answer, machine, short, failure. */
+struct vd_client_recall {
+	int32_t attempts;
+	char owed[16];             /* "" = none */
+	int32_t done[5];
+};
+
+struct vd_due_client {
+	int64_t row_id;
+	char client_id[128];
+	char phone[32];
+	char timezone[64];
+	const char *variables;     /* JSON text, valid during the callback */
+	int64_t next_attempt_ms;   /* 0: never called (a new client) */
+	struct vd_client_recall rc;
+};
+typedef int (vd_due_client_cb)(void *arg, const struct vd_due_client *c);
+/* Pending clients of a task due at `now_ms`: due recalls first (oldest due
+ * first), then new clients in file order; at most `limit`. */
+int vd_store_due_clients(struct vd_store *st, int64_t task_id, int64_t now_ms, int limit,
+			 vd_due_client_cb *cb, void *arg);
+
+/* The attempt written before the INVITE leaves. */
+struct vd_attempt {
+	int64_t account_id, task_id, client_row_id;
+	const char *client_id, *phone, *caller_id, *recall_for;  /* may be NULL */
+	const char *variables;     /* JSON object text */
+	int attempt;               /* 1 = the first call */
+	int64_t planned_ms, started_ms;
+};
+/* Atomically claims the client (pending -> in_progress) and inserts the call
+ * row. -EAGAIN when the client is no longer pending (cancelled meanwhile). */
+int vd_store_attempt_begin(struct vd_store *st, const struct vd_attempt *a, int64_t *call_id);
+int vd_store_call_answered(struct vd_store *st, int64_t call_id, int64_t answered_ms);
+
+struct vd_attempt_end {
+	int64_t call_id, client_row_id, task_id;
+	const char *outcome, *result;    /* result may be NULL */
+	int sip_code;
+	int64_t answered_ms, ended_ms, duration_s, cost_minor;  /* cost -1: none */
+	const char *currency;
+	const char *recording;           /* path, NULL: none */
+	/* the client afterwards */
+	bool finished;
+	const char *final_outcome;       /* finished: the client's outcome */
+	int64_t next_attempt_ms;         /* !finished: the recall */
+	struct vd_client_recall rc;
+};
+/* Closes the call row and updates the client in one transaction. */
+int vd_store_attempt_end(struct vd_store *st, const struct vd_attempt_end *e);
+/* Moves a pending client's next attempt (outside its calling window). */
+int vd_store_client_defer(struct vd_store *st, int64_t row_id, int64_t next_ms);
+
+/* Attempts left open by a crash (call rows without an outcome). */
+struct vd_open_attempt {
+	int64_t call_id, task_id, client_row_id, account_id;
+	int64_t started_ms, answered_ms;
+	struct vd_client_recall rc;
+};
+typedef int (vd_open_attempt_cb)(void *arg, const struct vd_open_attempt *a);
+int vd_store_open_attempts(struct vd_store *st, vd_open_attempt_cb *cb, void *arg);
+
+/* Clients of a task not yet finished (pending or in progress). */
+int vd_store_task_unfinished(struct vd_store *st, int64_t task_id, int64_t *n);
+/* Cancels: status -> cancelled and every pending client finished with
+ * outcome "cancelled", atomically. -EAGAIN if already completed/cancelled. */
+int vd_store_task_cancel(struct vd_store *st, int64_t account_id, int64_t task_id);
+/* Adds one client (a test call or a template call); *row_id. */
+int vd_store_client_add(struct vd_store *st, int64_t account_id, int64_t task_id,
+			const char *client_id, const char *phone_e164, const char *variables,
+			int64_t *row_id);
 
 #endif

@@ -17,7 +17,7 @@ void vd_call_reset(struct vd_call *c)
 #define CALL_COLS "id, coalesce(task_id, 0), coalesce(template_id, 0), client_id, phone, caller_id," \
 	" attempt, recall_for, outcome, result, amd, gender, currency, transferred_to, sip_code," \
 	" planned_ms, started_ms, answered_ms, ended_ms, duration_s, cost_minor, variables," \
-	" recording IS NOT NULL"
+	" recording IS NOT NULL, recording"
 
 static void call_from_row(sqlite3_stmt *s, struct vd_call *c)
 {
@@ -45,6 +45,7 @@ static void call_from_row(sqlite3_stmt *s, struct vd_call *c)
 	c->cost_minor = sqlite3_column_type(s, 20) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 20);
 	c->variables = vd_col_strdup(s, 21);
 	c->has_recording = sqlite3_column_int(s, 22) != 0;
+	vd_col_copy(s, 23, c->recording, sizeof c->recording);
 }
 
 int vd_store_calls_list(struct vd_store *st, int64_t account_id, int64_t task_id,

@@ -1,0 +1,683 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The dialing thread; see dialer.h. One loop: take telephony events off the
+ * queue and close attempts, refresh the task list from the store, then let
+ * each running task dial as many due clients as its pacer, its trunk and
+ * its calling window allow. All decisions are src/core's. */
+#include "dialer/dialer.h"
+#include "dialer/task_config.h"
+#include "core/outcome.h"
+#include "core/pacer.h"
+#include "media/pcm.h"
+#include "media/tts.h"
+#include "store/store.h"
+#include "tel/tel.h"
+#include "util/log.h"
+#include "util/tz.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define MAX_TASKS 1024
+#define MAX_TRUNKS 256
+#define BUCKETS 4096
+#define PREFETCH 64
+#define RELOAD_MS 3000           /* re-read a task's settings this often */
+#define REFRESH_MS 200           /* re-read the task list this often */
+
+static const enum vd_outcome done_order[5] = {VD_OUTCOME_BUSY, VD_OUTCOME_NO_ANSWER, VD_OUTCOME_MACHINE,
+					      VD_OUTCOME_SHORT, VD_OUTCOME_FAILURE};
+
+struct trunk_rt {
+	int64_t id;
+	struct vd_trunk_gate gate;
+	int32_t max_cps, max_channels;
+};
+
+struct task_rt {
+	int64_t id, account_id, updated_ms;
+	char status[16];
+	bool seen;
+	bool ok;                    /* config loaded */
+	char why[200];              /* why not ok / why waiting, logged once */
+	int64_t loaded_ms;
+	struct vd_task_config *tc;  /* owned; holds pointers into itself: never copied */
+	struct vd_callerid_pool pool;
+	struct vd_pacer pacer;
+	struct trunk_rt *trunk;
+	struct vd_due_client due[PREFETCH];
+	char *due_vars[PREFETCH];
+	int ndue, idue;
+	int64_t next_try_ms;        /* do not look before (window closed, caller ID resting) */
+	int64_t next_done_check_ms;
+	unsigned inflight;
+	bool dir_made;
+};
+
+struct inflight {
+	struct inflight *next;
+	int64_t call_id, task_id, account_id, client_row_id;
+	struct trunk_rt *trunk;
+	struct vd_client_recall rc;  /* before this attempt */
+	int64_t started_ms, answered_ms;
+	char record_path[512];
+};
+
+struct vd_dialer {
+	struct vd_dialer_params p;
+	char data_dir[400];
+	struct vd_store *st;
+	struct vd_tel *tel;
+	pthread_t thread;
+	bool running;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct vd_tel_event *evq;   /* ring of events, under lock */
+	size_t evcap, evhead, evlen;
+	bool quiesced, stopping;    /* under lock */
+	struct task_rt *tasks[MAX_TASKS];
+	int ntasks;
+	struct trunk_rt trunks[MAX_TRUNKS];
+	int ntrunks;
+	struct inflight *buckets[BUCKETS];
+	unsigned ninflight;
+	int64_t last_refresh_ms;
+};
+
+static int64_t now_ms(void)
+{
+	return vd_store_now_ms();
+}
+
+/* ---- events in ---- */
+
+void vd_dialer_tel_event(const struct vd_tel_event *ev, void *arg)
+{
+	struct vd_dialer *d = arg;
+	pthread_mutex_lock(&d->lock);
+	if (d->evlen < d->evcap) {
+		d->evq[(d->evhead + d->evlen) % d->evcap] = *ev;
+		d->evlen++;
+	} else {
+		/* Cannot happen: the queue holds three events per allowed call. */
+		vd_err("dialer", "event queue full: call=%lld event lost", (long long)ev->call_id);
+	}
+	pthread_cond_signal(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* ---- in-flight table ---- */
+
+static struct inflight **inflight_slot(struct vd_dialer *d, int64_t call_id)
+{
+	struct inflight **pp = &d->buckets[(uint64_t)call_id % BUCKETS];
+	while (*pp && (*pp)->call_id != call_id) pp = &(*pp)->next;
+	return pp;
+}
+
+static struct task_rt *task_find(struct vd_dialer *d, int64_t id)
+{
+	for (int i = 0; i < d->ntasks; i++)
+		if (d->tasks[i]->id == id) return d->tasks[i];
+	return NULL;
+}
+
+static void rc_to_state(const struct vd_client_recall *rc, struct vd_recall_state *s)
+{
+	vd_recall_state_init(s);
+	s->attempts = rc->attempts;
+	for (int i = 0; i < 5; i++) s->done[done_order[i]] = rc->done[i];
+	enum vd_outcome o;
+	if (rc->owed[0] && vd_outcome_parse(rc->owed, &o) == 0) {
+		s->has_owed = true;
+		s->owed = o;
+	}
+}
+
+static void state_to_rc(const struct vd_recall_state *s, struct vd_client_recall *rc)
+{
+	memset(rc, 0, sizeof *rc);
+	rc->attempts = s->attempts;
+	for (int i = 0; i < 5; i++) rc->done[i] = s->done[done_order[i]];
+	if (s->has_owed) snprintf(rc->owed, sizeof rc->owed, "%s", vd_outcome_name(s->owed));
+}
+
+/* Closes an attempt: outcome, cost, recall decision, one store write. */
+static void close_attempt(struct vd_dialer *d, struct inflight *f, const struct vd_tel_event *ev,
+			  bool forced_failure)
+{
+	struct task_rt *t = task_find(d, f->task_id);
+	struct vd_recall_rules none;
+	vd_recall_rules_init(&none);
+	const struct vd_recall_rules *rules = t && t->ok ? &t->tc->rules : &none;
+	int64_t answered_ms = ev->answered_ms ? ev->answered_ms : f->answered_ms;
+	int64_t talk_ms = answered_ms && ev->ended_ms > answered_ms ? ev->ended_ms - answered_ms : 0;
+	struct vd_outcome_params op = {
+		.technical_failure = forced_failure || ev->media_dead || ev->tech_failure,
+		.answered = answered_ms != 0,
+		.ring_timeout = ev->ring_timeout,
+		.sip_code = ev->sip_code,
+		.hangup_by = ev->remote_hangup ? VD_HANGUP_CALLEE : VD_HANGUP_US,
+		.talk_ms = talk_ms,
+		.short_max_duration_s = rules->rule[VD_OUTCOME_SHORT].enabled ? rules->short_max_duration_s : 0,
+	};
+	enum vd_outcome o = vd_outcome_classify(&op);
+	int64_t cost = -1;
+	if (t && t->ok && vd_tariff_cost(&t->tc->tariff, answered_ms != 0, talk_ms, &cost) != 0) cost = -1;
+	struct vd_recall_state s;
+	rc_to_state(&f->rc, &s);
+	/* A task no longer running, paused or scheduled has ended: no recall. */
+	int64_t end_s = t ? VD_RECALL_NO_END : ev->ended_ms / 1000;
+	struct vd_recall_decision dec = vd_recall_decide(rules, &s, o, ev->ended_ms / 1000, end_s);
+	struct vd_attempt_end e = {
+		.call_id = f->call_id,
+		.client_row_id = f->client_row_id,
+		.task_id = f->task_id,
+		.outcome = vd_outcome_name(o),
+		.result = o == VD_OUTCOME_FAILURE && ev->no_response ? "no_response" :
+			  o == VD_OUTCOME_FAILURE && ev->media_dead ? "media_timeout" :
+			  forced_failure ? "interrupted" : NULL,
+		.sip_code = ev->sip_code ? ev->sip_code : (answered_ms ? 200 : 0),
+		.answered_ms = answered_ms,
+		.ended_ms = ev->ended_ms,
+		.duration_s = (talk_ms + 500) / 1000,
+		.cost_minor = cost,
+		.currency = t && t->ok ? t->tc->currency : NULL,
+		.recording = ev->recorded_ms > 0 ? f->record_path : NULL,
+		.finished = dec.finished,
+		.final_outcome = dec.finished ? vd_outcome_name(dec.outcome) : NULL,
+		.next_attempt_ms = dec.finished ? 0 : dec.at_s * 1000,
+	};
+	state_to_rc(&s, &e.rc);
+	int err = vd_store_attempt_end(d->st, &e);
+	if (err) vd_err("dialer", "task=%lld call=%lld cannot close the attempt (%d)", (long long)f->task_id,
+			(long long)f->call_id, err);
+	vd_info("dialer", "task=%lld call=%lld outcome=%s sip=%d talk_ms=%lld %s%s%s", (long long)f->task_id,
+		(long long)f->call_id, e.outcome, e.sip_code, (long long)talk_ms,
+		dec.finished ? "finished=" : "recall_for=",
+		dec.finished ? vd_recall_reason_name(dec.reason) : vd_outcome_name(dec.recall_for), "");
+	if (f->trunk) vd_pacer_release(&f->trunk->gate);
+	if (t && t->inflight) t->inflight--;
+}
+
+static void handle_event(struct vd_dialer *d, const struct vd_tel_event *ev, bool quiesced)
+{
+	struct inflight **pp = inflight_slot(d, ev->call_id);
+	struct inflight *f = *pp;
+	if (!f) return;
+	if (ev->type == VD_TEL_ANSWERED) {
+		f->answered_ms = ev->answered_ms;
+		int err = vd_store_call_answered(d->st, f->call_id, ev->answered_ms);
+		if (err) vd_warn("dialer", "call=%lld cannot record the answer (%d)", (long long)f->call_id, err);
+		return;
+	}
+	if (ev->type != VD_TEL_ENDED) return;
+	/* After quiesce, a call our side ended was cut by the shutdown. */
+	bool forced = quiesced && !ev->remote_hangup && !ev->sip_code && !ev->no_response;
+	close_attempt(d, f, ev, forced);
+	*pp = f->next;
+	d->ninflight--;
+	free(f);
+}
+
+/* ---- tasks ---- */
+
+static struct trunk_rt *trunk_get(struct vd_dialer *d, const struct vd_task_config *tc, int64_t now)
+{
+	for (int i = 0; i < d->ntrunks; i++) {
+		struct trunk_rt *tr = &d->trunks[i];
+		if (tr->id != tc->trunk_id) continue;
+		if (tr->max_cps != tc->trunk_max_cps || tr->max_channels != tc->trunk_max_channels) {
+			int32_t active = tr->gate.active;
+			vd_pacer_gate_init(&tr->gate, (int64_t)tc->trunk_max_cps * 1000, tc->trunk_max_channels, now);
+			tr->gate.active = active;
+			tr->max_cps = tc->trunk_max_cps;
+			tr->max_channels = tc->trunk_max_channels;
+		}
+		return tr;
+	}
+	if (d->ntrunks >= MAX_TRUNKS) return NULL;
+	struct trunk_rt *tr = &d->trunks[d->ntrunks++];
+	tr->id = tc->trunk_id;
+	tr->max_cps = tc->trunk_max_cps;
+	tr->max_channels = tc->trunk_max_channels;
+	if (vd_pacer_gate_init(&tr->gate, (int64_t)tc->trunk_max_cps * 1000, tc->trunk_max_channels, now) != 0)
+		vd_pacer_gate_init(&tr->gate, 10000, 30, now);
+	return tr;
+}
+
+static void task_drop_due(struct task_rt *t)
+{
+	for (int i = 0; i < t->ndue; i++) {
+		free(t->due_vars[i]);
+		t->due_vars[i] = NULL;
+	}
+	t->ndue = t->idue = 0;
+}
+
+static void task_load(struct vd_dialer *d, struct task_rt *t, const char *body, int64_t now)
+{
+	char why[200] = "";
+	struct vd_task_config *tc = malloc(sizeof *tc);
+	if (!tc) return;
+	int err = vd_task_config_load(d->st, t->account_id, t->id, body, now / 1000, tc, why, sizeof why);
+	t->loaded_ms = now;
+	if (err) {
+		if (t->ok || strcmp(t->why, why))
+			vd_warn("dialer", "task=%lld cannot dial: %s", (long long)t->id, why);
+		snprintf(t->why, sizeof t->why, "%s", why);
+		t->ok = false;
+		free(tc);
+		return;
+	}
+	bool first = !t->tc;
+	free(t->tc);
+	t->tc = tc;
+	vd_task_config_pool(t->tc, &t->pool);
+	if (first || t->pacer.rate_mcps != t->tc->cps_mcps)
+		vd_pacer_init(&t->pacer, t->tc->cps_mcps, 1, now);
+	t->trunk = trunk_get(d, t->tc, now);
+	t->ok = t->trunk != NULL;
+	t->why[0] = '\0';
+}
+
+struct refresh_ctx { struct vd_dialer *d; int64_t now; };
+
+static int refresh_one(void *arg, const struct vd_dial_task *dt)
+{
+	struct refresh_ctx *rc = arg;
+	struct vd_dialer *d = rc->d;
+	struct task_rt *t = task_find(d, dt->task_id);
+	if (!t) {
+		if (d->ntasks >= MAX_TASKS) return 0;
+		t = calloc(1, sizeof *t);
+		if (!t) return 0;
+		t->id = dt->task_id;
+		t->account_id = dt->account_id;
+		d->tasks[d->ntasks++] = t;
+	}
+	t->seen = true;
+	if (strcmp(t->status, dt->status)) {
+		vd_info("dialer", "task=%lld status=%s", (long long)t->id, dt->status);
+		task_drop_due(t);   /* a cancel may have finished prefetched clients */
+	}
+	snprintf(t->status, sizeof t->status, "%s", dt->status);
+	if (!t->loaded_ms || t->updated_ms != dt->updated_ms || rc->now - t->loaded_ms >= RELOAD_MS) {
+		t->updated_ms = dt->updated_ms;
+		task_load(d, t, dt->body, rc->now);
+	}
+	return 0;
+}
+
+static void refresh_tasks(struct vd_dialer *d, int64_t now)
+{
+	for (int i = 0; i < d->ntasks; i++) d->tasks[i]->seen = false;
+	struct refresh_ctx rc = {d, now};
+	if (vd_store_dial_tasks(d->st, refresh_one, &rc) != 0) return;
+	for (int i = 0; i < d->ntasks;) {
+		struct task_rt *t = d->tasks[i];
+		if (t->seen) {
+			i++;
+			continue;
+		}
+		/* cancelled, completed or deleted: in-flight calls finish without recalls */
+		vd_info("dialer", "task=%lld no longer dialing", (long long)t->id);
+		task_drop_due(t);
+		free(t->tc);
+		free(t);
+		d->tasks[i] = d->tasks[--d->ntasks];
+	}
+	d->last_refresh_ms = now;
+}
+
+static int due_cb(void *arg, const struct vd_due_client *c)
+{
+	struct task_rt *t = arg;
+	if (t->ndue >= PREFETCH) return 1;
+	t->due[t->ndue] = *c;
+	t->due_vars[t->ndue] = strdup(c->variables ? c->variables : "{}");
+	t->due[t->ndue].variables = t->due_vars[t->ndue];
+	t->ndue++;
+	return 0;
+}
+
+/* Replaces {{name}} with the client's variable (missing: empty). */
+static void substitute(const char *text, const char *vars_json, char *out, size_t size)
+{
+	json_t *vars = json_loads(vars_json, 0, NULL);
+	size_t o = 0;
+	for (const char *p = text; *p && o + 1 < size;) {
+		const char *close;
+		if (p[0] == '{' && p[1] == '{' && (close = strstr(p + 2, "}}")) && close - p < 70) {
+			char name[70];
+			const char *s = p + 2;
+			while (*s == ' ') s++;
+			size_t n = (size_t)(close - s);
+			while (n && s[n - 1] == ' ') n--;
+			snprintf(name, sizeof name, "%.*s", (int)n, s);
+			const char *v = json_string_value(json_object_get(vars, name));
+			for (; v && *v && o + 1 < size; v++) out[o++] = *v;
+			p = close + 2;
+		} else {
+			out[o++] = *p++;
+		}
+	}
+	out[o] = '\0';
+	json_decref(vars);
+}
+
+/* Writes a refused attempt (no INVITE): a number the dial plan does not
+ * allow never leaves, and the call list says why. */
+static void refuse(struct vd_dialer *d, struct task_rt *t, const struct vd_due_client *c, const char *why)
+{
+	int64_t now = now_ms(), call_id = 0;
+	struct vd_attempt a = {.account_id = t->account_id, .task_id = t->id, .client_row_id = c->row_id,
+			       .client_id = c->client_id[0] ? c->client_id : NULL, .phone = c->phone,
+			       .variables = c->variables, .attempt = c->rc.attempts + 1, .started_ms = now};
+	if (vd_store_attempt_begin(d->st, &a, &call_id) != 0) return;
+	struct vd_client_recall rc = c->rc;
+	rc.attempts++;
+	struct vd_attempt_end e = {.call_id = call_id, .client_row_id = c->row_id, .task_id = t->id,
+				   .outcome = "failure", .result = why, .ended_ms = now, .cost_minor = 0,
+				   .finished = true, .final_outcome = "failure", .rc = rc};
+	if (vd_store_attempt_end(d->st, &e) != 0)
+		vd_err("dialer", "task=%lld cannot close a refused attempt", (long long)t->id);
+	vd_warn("dialer", "task=%lld client=%lld not dialed: %s", (long long)t->id, (long long)c->row_id, why);
+}
+
+static void ensure_dir(const char *path)
+{
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/') continue;
+		*p = '\0';
+		mkdir(buf, 0750);
+		*p = '/';
+	}
+	mkdir(buf, 0750);
+}
+
+/* Dials one client; 0 when a call was started or the client was handled,
+ * -EAGAIN to stop dialing this task for now. */
+static int dial_one(struct vd_dialer *d, struct task_rt *t, const struct vd_due_client *c, int64_t now)
+{
+	char dial_string[VD_DIALPLAN_MAX_NUMBER];
+	int err = vd_dialplan_rewrite(&t->tc->dp, c->phone, dial_string, sizeof dial_string);
+	if (err) {
+		refuse(d, t, c, err == -EPERM ? "destination_not_allowed" : "bad_number");
+		return 0;
+	}
+	struct vd_callerid_choice ch;
+	err = vd_callerid_choose(&t->pool, now / 1000, &ch);
+	if (err || ch.verdict == VD_CALLERID_WAIT) {
+		const char *why = err ? "no caller ID on the trunk" : vd_callerid_wait_text(ch.reason);
+		if (strcmp(t->why, why)) vd_warn("dialer", "task=%lld waiting: %s", (long long)t->id, why);
+		snprintf(t->why, sizeof t->why, "%s", why);
+		t->next_try_ms = err ? now + 5000 : ch.retry_at_s * 1000;
+		return -EAGAIN;
+	}
+	int ret = vd_pacer_take(&t->pacer, &t->trunk->gate, now);
+	if (ret) return -EAGAIN;
+
+	struct vd_recall_state s;
+	rc_to_state(&c->rc, &s);
+	struct vd_attempt a = {
+		.account_id = t->account_id, .task_id = t->id, .client_row_id = c->row_id,
+		.client_id = c->client_id[0] ? c->client_id : NULL, .phone = c->phone,
+		.caller_id = ch.number, .variables = c->variables, .attempt = c->rc.attempts + 1,
+		.recall_for = s.has_owed ? vd_outcome_name(s.owed) : NULL,
+		.planned_ms = c->next_attempt_ms, .started_ms = now,
+	};
+	int64_t call_id = 0;
+	err = vd_store_attempt_begin(d->st, &a, &call_id);
+	if (err) {
+		vd_pacer_release(&t->trunk->gate);
+		if (err != -EAGAIN) vd_err("dialer", "task=%lld cannot write the attempt (%d)", (long long)t->id, err);
+		return err == -EAGAIN ? 0 : -EAGAIN;
+	}
+	struct inflight *f = calloc(1, sizeof *f);
+	struct vd_dial *dl = calloc(1, sizeof *dl);
+	if (!f || !dl) {
+		free(f);
+		free(dl);
+		vd_pacer_release(&t->trunk->gate);
+		return -EAGAIN;
+	}
+	f->call_id = call_id;
+	f->task_id = t->id;
+	f->account_id = t->account_id;
+	f->client_row_id = c->row_id;
+	f->trunk = t->trunk;
+	f->rc = c->rc;
+	f->started_ms = now;
+	char dir[450];
+	snprintf(dir, sizeof dir, "%s/recordings/%lld/%lld", d->data_dir, (long long)t->account_id, (long long)t->id);
+	if (!t->dir_made) {
+		ensure_dir(dir);
+		t->dir_made = true;
+	}
+	snprintf(f->record_path, sizeof f->record_path, "%s/%lld.wav", dir, (long long)call_id);
+
+	dl->call_id = call_id;
+	snprintf(dl->host, sizeof dl->host, "%s", t->tc->host);
+	dl->port = t->tc->port ? t->tc->port : 5060;
+	dl->tcp = t->tc->tcp;
+	snprintf(dl->username, sizeof dl->username, "%s", t->tc->username);
+	snprintf(dl->password, sizeof dl->password, "%s", t->tc->password);
+	snprintf(dl->from_domain, sizeof dl->from_domain, "%s", t->tc->from_domain);
+	snprintf(dl->caller_id, sizeof dl->caller_id, "%s", ch.number ? ch.number : "");
+	snprintf(dl->dial_string, sizeof dl->dial_string, "%s", dial_string);
+	dl->ring_timeout_s = t->tc->ring_timeout_s;
+	dl->max_call_s = 3600;
+	snprintf(dl->record_path, sizeof dl->record_path, "%s", f->record_path);
+	if (t->tc->prompt[0]) {
+		char text[2000];
+		substitute(t->tc->prompt, c->variables, text, sizeof text);
+		if (vd_tts_say(text, NULL, &dl->prompt) != 0) dl->prompt = NULL;
+	}
+	struct inflight **pp = inflight_slot(d, call_id);
+	*pp = f;
+	d->ninflight++;
+	t->inflight++;
+	err = vd_tel_dial(d->tel, dl);
+	vd_pcm_unref(dl->prompt);
+	free(dl);
+	if (err) {
+		/* The telephony queue is full: the attempt ends as a failure
+		 * right away and the failure rule decides. */
+		struct vd_tel_event ev = {.type = VD_TEL_ENDED, .call_id = call_id, .ended_ms = now, .tech_failure = true};
+		handle_event(d, &ev, false);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+static void dial_task(struct vd_dialer *d, struct task_rt *t, int64_t now)
+{
+	if (!t->ok || now < t->next_try_ms) return;
+	if (!strcmp(t->status, "scheduled")) {
+		if (t->tc->start_at_ms && now >= t->tc->start_at_ms &&
+		    vd_store_res_set_status(d->st, VD_KIND_TASK, t->account_id, t->id, "scheduled", "running") == 0) {
+			vd_info("dialer", "task=%lld scheduled start", (long long)t->id);
+			snprintf(t->status, sizeof t->status, "running");
+		}
+		return;
+	}
+	if (strcmp(t->status, "running")) return;
+	if (t->tc->has_window && !vd_window_is_open(&t->tc->window, &t->tc->zone, now / 1000)) {
+		int64_t open_s;
+		if (vd_window_next_open(&t->tc->window, &t->tc->zone, now / 1000, &open_s) == 0)
+			t->next_try_ms = open_s * 1000;
+		else
+			t->next_try_ms = now + 60000;
+		return;
+	}
+	while (d->ninflight < d->p.max_inflight) {
+		if (t->idue >= t->ndue) {
+			task_drop_due(t);
+			if (vd_store_due_clients(d->st, t->id, now, PREFETCH, due_cb, t) != 0) return;
+			if (t->ndue == 0) break;
+		}
+		struct vd_due_client *c = &t->due[t->idue];
+		/* the client's own time zone, when the file gave one */
+		if (t->tc->has_window && c->timezone[0] && strcmp(c->timezone, t->tc->tz)) {
+			struct vd_zone *z = malloc(sizeof *z);
+			int64_t open_s = 0;
+			bool open = true;
+			if (z && vd_tz_zone_build(c->timezone, now / 1000 - 86400, now / 1000 + 14 * 86400, z) == 0 &&
+			    !vd_window_is_open(&t->tc->window, z, now / 1000)) {
+				open = false;
+				if (vd_window_next_open(&t->tc->window, z, now / 1000, &open_s) != 0) open_s = now / 1000 + 3600;
+			}
+			free(z);
+			if (!open) {
+				if (vd_store_client_defer(d->st, c->row_id, open_s * 1000) != 0)
+					vd_warn("dialer", "task=%lld cannot defer client=%lld", (long long)t->id, (long long)c->row_id);
+				t->idue++;
+				continue;
+			}
+		}
+		if (dial_one(d, t, c, now) != 0) return;
+		t->idue++;
+	}
+	/* Nothing due: is the task finished? */
+	if (t->inflight == 0 && now >= t->next_done_check_ms) {
+		t->next_done_check_ms = now + 1000;
+		int64_t left = 0;
+		if (vd_store_task_unfinished(d->st, t->id, &left) == 0 && left == 0 &&
+		    vd_store_res_set_status(d->st, VD_KIND_TASK, t->account_id, t->id, "running", "completed") == 0) {
+			vd_info("dialer", "task=%lld completed", (long long)t->id);
+			snprintf(t->status, sizeof t->status, "completed");
+		}
+	}
+}
+
+/* ---- the thread ---- */
+
+static void *thread_main(void *arg)
+{
+	struct vd_dialer *d = arg;
+	struct vd_tel_event *batch = malloc(sizeof *batch * 256);
+	if (!batch) return NULL;
+	for (;;) {
+		pthread_mutex_lock(&d->lock);
+		size_t n = 0;
+		while (n < 256 && d->evlen) {
+			batch[n++] = d->evq[d->evhead];
+			d->evhead = (d->evhead + 1) % d->evcap;
+			d->evlen--;
+		}
+		bool quiesced = d->quiesced, stopping = d->stopping;
+		if (!n && stopping) {
+			pthread_mutex_unlock(&d->lock);
+			break;
+		}
+		if (!n) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 10 * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&d->cond, &d->lock, &ts);
+		}
+		pthread_mutex_unlock(&d->lock);
+
+		for (size_t i = 0; i < n; i++) handle_event(d, &batch[i], quiesced);
+		if (quiesced) continue;
+		int64_t now = now_ms();
+		if (now - d->last_refresh_ms >= REFRESH_MS) refresh_tasks(d, now);
+		for (int i = 0; i < d->ntasks; i++) dial_task(d, d->tasks[i], now);
+	}
+	free(batch);
+	return NULL;
+}
+
+/* Attempts a crash left open become failures, decided by the recall rules
+ * as any failure is; their clients leave in_progress. */
+static int recover_one(void *arg, const struct vd_open_attempt *a)
+{
+	struct vd_dialer *d = arg;
+	struct inflight f = {.call_id = a->call_id, .task_id = a->task_id, .account_id = a->account_id,
+			     .client_row_id = a->client_row_id, .rc = a->rc, .answered_ms = a->answered_ms};
+	if (f.rc.attempts > 0) f.rc.attempts--;   /* the claim already counted this attempt */
+	struct vd_tel_event ev = {.type = VD_TEL_ENDED, .call_id = a->call_id,
+				  .ended_ms = now_ms(), .answered_ms = a->answered_ms};
+	close_attempt(d, &f, &ev, true);
+	vd_warn("dialer", "task=%lld call=%lld was in flight at the last stop: closed as failure",
+		(long long)a->task_id, (long long)a->call_id);
+	return 0;
+}
+
+int vd_dialer_alloc(struct vd_dialer **out, const struct vd_dialer_params *p)
+{
+	struct vd_dialer *d = calloc(1, sizeof *d);
+	if (!d) return -ENOMEM;
+	d->p = *p;
+	if (!d->p.max_inflight) d->p.max_inflight = 5000;
+	d->st = p->store;
+	snprintf(d->data_dir, sizeof d->data_dir, "%s", p->data_dir ? p->data_dir : "./data");
+	d->evcap = (size_t)d->p.max_inflight * 3 + 64;
+	d->evq = calloc(d->evcap, sizeof *d->evq);
+	if (!d->evq) {
+		free(d);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->cond, NULL);
+	*out = d;
+	return 0;
+}
+
+int vd_dialer_run(struct vd_dialer *d, struct vd_tel *tel)
+{
+	d->tel = tel;
+	refresh_tasks(d, now_ms());
+	int err = vd_store_open_attempts(d->st, recover_one, d);
+	if (err) vd_err("dialer", "cannot recover open attempts (%d)", err);
+	if (pthread_create(&d->thread, NULL, thread_main, d) != 0) return -EAGAIN;
+	d->running = true;
+	return 0;
+}
+
+void vd_dialer_quiesce(struct vd_dialer *d)
+{
+	if (!d) return;
+	pthread_mutex_lock(&d->lock);
+	d->quiesced = true;
+	pthread_cond_signal(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void vd_dialer_stop(struct vd_dialer *d)
+{
+	if (!d) return;
+	pthread_mutex_lock(&d->lock);
+	d->quiesced = true;
+	d->stopping = true;
+	pthread_cond_signal(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+	if (d->running) pthread_join(d->thread, NULL);
+	for (int i = 0; i < BUCKETS; i++) {
+		while (d->buckets[i]) {
+			struct inflight *f = d->buckets[i];
+			d->buckets[i] = f->next;
+			free(f);   /* its call row stays open: recovered as failure next start */
+		}
+	}
+	for (int i = 0; i < d->ntasks; i++) {
+		task_drop_due(d->tasks[i]);
+		free(d->tasks[i]->tc);
+		free(d->tasks[i]);
+	}
+	pthread_mutex_destroy(&d->lock);
+	pthread_cond_destroy(&d->cond);
+	free(d->evq);
+	free(d);
+}
