@@ -104,10 +104,6 @@ void api_task_cancel(struct vd_req *req)
 		vd_resp_error(req, 409, "conflict", "status", "the task is already completed or cancelled");
 		return;
 	}
-	if (err == -EAGAIN || err == -ENOENT) {
-		api_store_error(req, -ENOENT, "task");
-		return;
-	}
 	if (err) {
 		api_store_error(req, err, "task");
 		return;

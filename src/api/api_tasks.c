@@ -7,6 +7,8 @@
 #include "util/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +31,20 @@ static int load_task(struct vd_req *req, int64_t id, json_t **body, char *status
 	return 0;
 }
 
-/* ---- POST /api/v1/tasks/{id}/clients ---- */
+/* ---- POST /api/v1/tasks/{id}/clients ----
+ * The body is spooled to an unlinked temp file as it arrives and imported
+ * once complete: the import holds the database's write lock for its whole
+ * transaction, and a slow upload must not hold it (the dialer writes every
+ * attempt). Memory stays bounded whatever the file size. */
+
+#define UPLOAD_MAX (2ULL << 30)   /* 2 GiB */
+
+struct upload {
+	FILE *f;
+	uint64_t size;
+	int64_t task_id, account_id;
+	char country[8];
+};
 
 static int upload_begin(struct vd_req *req, void **state)
 {
@@ -38,71 +53,91 @@ static int upload_begin(struct vd_req *req, void **state)
 	if (load_task(req, vd_req_param(req, 0), &task, status, sizeof status)) return 422;
 	bool test_call = json_is_true(json_object_get(json_object_get(task, "test_call"), "enabled"));
 	const char *country = json_string_value(json_object_get(task, "e164_country"));
+	struct upload *u = calloc(1, sizeof *u);
+	if (u) snprintf(u->country, sizeof u->country, "%s", country ? country : "RU");
+	json_decref(task);
+	if (!u) {
+		vd_resp_error(req, 500, "internal", NULL, "out of memory");
+		return 500;
+	}
 	if (test_call) {
-		json_decref(task);
-		vd_resp_error(req, 409, "conflict", "test_call",
-			      "this is a test-call task: it takes no clients file");
+		free(u);
+		vd_resp_error(req, 409, "conflict", "test_call", "this is a test-call task: it takes no clients file");
 		return 409;
 	}
 	if (!strcmp(status, "completed") || !strcmp(status, "cancelled")) {
-		json_decref(task);
+		free(u);
 		vd_resp_error(req, 409, "conflict", "status", "a %s task takes no more clients", status);
 		return 409;
 	}
-	struct vd_clients_import_params p = {
-		.store = api_of(req)->store,
-		.account_id = api_principal(req)->account_id,
-		.task_id = vd_req_param(req, 0),
-		.country = country ? country : "RU",
-	};
-	struct vd_clients_import *imp = NULL;
-	struct vd_verr e = {0};
-	int err = vd_clients_import_begin(&p, &imp, &e);
-	json_decref(task);
-	if (err == -EINVAL) {
-		api_verr(req, &e);
-		return 422;
-	}
-	if (err) {
-		api_store_error(req, err, "task");
+	char dir[600];
+	snprintf(dir, sizeof dir, "%s", api_of(req)->data_dir);
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	u->f = fd >= 0 ? fdopen(fd, "w+") : NULL;
+	if (!u->f) {
+		if (fd >= 0) close(fd);
+		free(u);
+		vd_resp_error(req, 500, "internal", NULL, "cannot create a temporary file in the data directory");
 		return 500;
 	}
-	*state = imp;
+	u->task_id = vd_req_param(req, 0);
+	u->account_id = api_principal(req)->account_id;
+	*state = u;
 	return 0;
 }
 
 static int upload_feed(struct vd_req *req, void *state, const char *data, size_t len)
 {
-	struct vd_verr e = {0};
-	int err = vd_clients_import_feed(state, data, len, &e);
-	if (err == -EINVAL)
-		vd_resp_error(req, 422, "invalid_file", e.field, "%s", e.message);
-	else if (err)
-		vd_resp_error(req, 500, "internal", NULL, "import failed (%d)", err);
-	return err;
+	struct upload *u = state;
+	u->size += len;
+	if (u->size > UPLOAD_MAX) {
+		vd_resp_error(req, 413, "too_large", "file", "the clients file exceeds 2 GiB");
+		return -E2BIG;
+	}
+	if (fwrite(data, 1, len, u->f) != len) {
+		vd_resp_error(req, 500, "internal", NULL, "cannot spool the upload (disk full?)");
+		return -EIO;
+	}
+	return 0;
+}
+
+static void upload_abort(void *state)
+{
+	struct upload *u = state;
+	if (!u) return;
+	if (u->f) fclose(u->f);
+	free(u);
 }
 
 static void upload_finish(struct vd_req *req, void *state)
 {
+	struct upload *u = state;
 	json_t *result = NULL;
 	struct vd_verr e = {0};
-	int err = vd_clients_import_finish(state, &result, &e);
+	int err = fflush(u->f) == 0 && fseek(u->f, 0, SEEK_SET) == 0 ? 0 : -EIO;
+	struct vd_clients_import_params p = {
+		.store = api_of(req)->store,
+		.account_id = u->account_id,
+		.task_id = u->task_id,
+		.country = u->country,
+	};
+	if (!err) err = vd_clients_import_file(&p, u->f, &result, &e);
+	upload_abort(u);
 	if (err == -EINVAL) {
-		vd_resp_error(req, 422, "invalid_file", e.field, "%s", e.message);
+		vd_resp_error(req, 422, "invalid_file", e.field[0] ? e.field : "file", "%s", e.message);
+		return;
+	}
+	if (err == -ENOENT) {
+		api_store_error(req, err, "task");
 		return;
 	}
 	if (err) {
 		vd_resp_error(req, 500, "internal", NULL, "import failed (%d)", err);
 		return;
 	}
-	vd_info("api", "import task=%lld imported=%lld", (long long)vd_req_param(req, 0),
+	vd_info("api", "import task=%lld imported=%lld", (long long)p.task_id,
 		(long long)json_integer_value(json_object_get(result, "imported")));
 	vd_resp_json(req, 200, result);
-}
-
-static void upload_abort(void *state)
-{
-	vd_clients_import_abort(state);
 }
 
 const struct vd_stream_ops api_clients_upload_ops = {

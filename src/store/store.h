@@ -302,7 +302,8 @@ int vd_store_open_attempts(struct vd_store *st, vd_open_attempt_cb *cb, void *ar
 /* Clients of a task not yet finished (pending or in progress). */
 int vd_store_task_unfinished(struct vd_store *st, int64_t task_id, int64_t *n);
 /* Cancels: status -> cancelled and every pending client finished with
- * outcome "cancelled", atomically. -EAGAIN if already completed/cancelled. */
+ * outcome "cancelled", atomically. -ENOENT (not the account's task), -EAGAIN
+ * (already completed or cancelled). */
 int vd_store_task_cancel(struct vd_store *st, int64_t account_id, int64_t task_id);
 /* Adds one client (a test call or a template call); *row_id. */
 int vd_store_client_add(struct vd_store *st, int64_t account_id, int64_t task_id,

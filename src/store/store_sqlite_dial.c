@@ -286,7 +286,17 @@ int vd_store_task_cancel(struct vd_store *st, int64_t account_id, int64_t task_i
 	if (err) return err;
 	err = vd_conn_exec(c, "BEGIN IMMEDIATE");
 	if (err) goto out;
-	sqlite3_stmt *s = vd_conn_stmt(c,
+	sqlite3_stmt *s = vd_conn_stmt(c, "SELECT 1 FROM resources WHERE id = ? AND account_id = ? AND kind = 'task'");
+	if (!s) { err = -EIO; goto out; }
+	sqlite3_bind_int64(s, 1, task_id);
+	sqlite3_bind_int64(s, 2, account_id);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		err = rc == SQLITE_DONE ? -ENOENT : vd_sqlite_err(c, rc, "find task");
+		goto out;
+	}
+	s = vd_conn_stmt(c,
 		"UPDATE resources SET status = 'cancelled', updated_ms = ?3 WHERE id = ?1 AND account_id = ?2"
 		" AND kind = 'task' AND status NOT IN ('completed', 'cancelled')");
 	if (!s) { err = -EIO; goto out; }
