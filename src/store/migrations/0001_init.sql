@@ -116,10 +116,20 @@ CREATE TABLE calls (
   variables       TEXT NOT NULL DEFAULT '{}',
   recording       TEXT                       -- path under --data, NULL if none
 );
-CREATE INDEX calls_task ON calls(task_id, id);
-CREATE INDEX calls_task_client ON calls(task_id, client_id);
-CREATE INDEX calls_task_outcome ON calls(task_id, outcome);
+-- The call list of a task pages newest first with an optional outcome or
+-- client_id filter: each index leads with (task_id, account_id), the
+-- equalities of every list query, and ends with the implicit rowid = id, so
+-- a page (even a deep one) is read off the index in order without touching
+-- skipped rows. Without account_id in them the planner preferred
+-- calls_account and walked the whole account (bench/api).
+CREATE INDEX calls_task ON calls(task_id, account_id);
+CREATE INDEX calls_task_client ON calls(task_id, account_id, client_id);
+CREATE INDEX calls_task_outcome ON calls(task_id, account_id, outcome);
 CREATE INDEX calls_account ON calls(account_id, id);
+-- Task stats: short completed calls (ineffective) and transfers are counted
+-- from small partial indexes instead of walking every call of the task.
+CREATE INDEX calls_task_completed ON calls(task_id, duration_s) WHERE outcome = 'completed';
+CREATE INDEX calls_task_transferred ON calls(task_id) WHERE transferred_to IS NOT NULL;
 
 -- Running call counts per task and outcome ('*' = all attempts), kept by
 -- triggers so stats and list totals never scan the calls table and can never
