@@ -586,6 +586,75 @@ def recall_preview():
     t.error(api.post("/api/v1/recall-rule-sets/preview", {"rules": {}}), 422, "no outcomes", field="outcomes")
 
 
+def calls_list_and_stats():
+    """The dialer is not here yet: call rows are written straight into the
+    SQLite file (as the dialer's store writer will) and read over the API."""
+    import sqlite3
+    task = fx["manual_task"]
+    base_ms = 1767225600000          # 2026-01-01T00:00:00Z
+    plan = []                        # (outcome, client_id, duration_s, transferred_to)
+    outs = ["busy", "completed", "no_answer", "completed", "machine", "failure"]
+    for i in range(30):
+        o = outs[i % 6]
+        dur = None if o != "completed" else (i % 20)          # 1, 3, 7, 9, 13, 15, 19, 21->1, ...
+        plan.append((o, "c%d" % (i % 4), dur, "+74950000009" if i == 9 else None))
+    plan[3] = ("completed", "c3", None, None)                 # a completed call without a duration
+    db = sqlite3.connect(srv.db, timeout=10)
+    acct = db.execute("SELECT account_id FROM resources WHERE id = ?", (task,)).fetchone()[0]
+    ids = []
+    for i, (o, cid, dur, xfer) in enumerate(plan):
+        cur = db.execute(
+            "INSERT INTO calls(account_id, task_id, client_id, phone, attempt, outcome, started_ms,"
+            " ended_ms, duration_s, transferred_to) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (acct, task, cid, "+7916000%04d" % i, 1, o, base_ms + i * 60000, base_ms + i * 60000 + 5000, dur, xfer))
+        ids.append(cur.lastrowid)
+    db.commit()
+    db.close()
+    path = "/api/v1/tasks/%d/calls" % task
+    newest_first = list(reversed(ids))
+
+    st, b, _ = api.get(path, query={"per_page": 10})
+    t.ok(st == 200 and b.get("total") == 30, "30 calls in total", (st, b.get("total") if isinstance(b, dict) else b))
+    t.eq([c["id"] for c in b.get("items", [])], newest_first[:10], "page 1 is the ten newest")
+    st, b, _ = api.get(path, query={"page": 3, "per_page": 10})
+    t.eq([c["id"] for c in b.get("items", [])], newest_first[20:], "page 3 is the ten oldest")
+    for o in ("busy", "completed", "cancelled"):
+        want = [ids[i] for i in reversed(range(30)) if plan[i][0] == o]
+        st, b, _ = api.get(path, query={"outcome": o, "per_page": 100})
+        t.ok(st == 200 and b.get("total") == len(want) and [c["id"] for c in b["items"]] == want,
+             "outcome=%s lists exactly those %d calls" % (o, len(want)), b.get("total"))
+    want = [ids[i] for i in reversed(range(30)) if plan[i][1] == "c2"]
+    st, b, _ = api.get(path, query={"client_id": "c2", "per_page": 100})
+    t.ok(st == 200 and b.get("total") == len(want) and [c["id"] for c in b["items"]] == want,
+         "client_id=c2 lists exactly its calls", b.get("total"))
+    want = [ids[i] for i in reversed(range(30)) if plan[i][1] == "c1" and plan[i][0] == "completed"]
+    st, b, _ = api.get(path, query={"client_id": "c1", "outcome": "completed", "per_page": 100})
+    t.ok(st == 200 and b.get("total") == len(want) and [c["id"] for c in b["items"]] == want,
+         "client_id and outcome together", (b.get("total"), want))
+    st, b, _ = api.get(path, query={"from": "2026-01-01T00:10:00Z", "to": "2026-01-01T00:19:00Z", "per_page": 100})
+    t.ok(st == 200 and b.get("total") == 10 and [c["id"] for c in b["items"]] == list(reversed(ids[10:20])),
+         "from/to select calls 10..19 by start time", b.get("total"))
+    st, b, _ = api.get(path, query={"from": "2026-01-01T00:10:00Z", "outcome": "busy", "page": 2, "per_page": 10})
+    t.ok(st == 200 and b.get("total") == 3 and b.get("items") == [], "a filtered page past the end is empty", b)
+    st, one, _ = api.get("/api/v1/calls/%d" % ids[9])
+    t.ok(st == 200 and one.get("transferred_to") == "+74950000009" and one.get("started_at") == "2026-01-01T00:09:00Z",
+         "GET /calls/{id} shows the call", one)
+
+    completed = [p for p in plan if p[0] == "completed"]
+    thr = 10   # the task's ineffective_duration_s default
+    eff = sum(1 for p in completed if p[2] is not None and p[2] >= thr)
+    ineff = sum(1 for p in completed if p[2] is not None and p[2] < thr)
+    st, stats, _ = api.get("/api/v1/tasks/%d/stats" % task)
+    t.status((st, stats), 200, "GET /tasks/{id}/stats")
+    calls = stats.get("calls", {})
+    t.eq(calls.get("total"), 30, "stats: 30 calls")
+    t.eq(calls.get("by_outcome", {}).get("busy"), 5, "stats: 5 busy")
+    t.eq(calls.get("by_outcome", {}).get("completed"), len(completed), "stats: completed count")
+    t.eq((stats.get("effective"), stats.get("ineffective")), (eff, ineff),
+         "stats: effective/ineffective split at ineffective_duration_s (a call without a duration is neither)")
+    t.eq(stats.get("transferred"), 1, "stats: one transferred")
+
+
 t.case(setup_fixtures)
 crud_every_kind()  # one case per kind
 t.case(paging_walks_every_object)
@@ -598,5 +667,6 @@ t.case(audio_upload)
 t.case(script_clients_template)
 t.case(task_list_filters)
 t.case(clients_upload)
+t.case(calls_list_and_stats)
 t.case(recall_preview)
 t.done()
