@@ -305,6 +305,9 @@ int main(int argc, char **argv)
 	all &= measure(c, srv.port, "calls outcome=busy page 1", path, nreq);
 	snprintf(path, sizeof path, "/api/v1/tasks/%lld/calls?outcome=busy&page=500&per_page=100", (long long)big);
 	all &= measure(c, srv.port, "calls outcome=busy page 500", path, nreq);
+	snprintf(path, sizeof path, "/api/v1/tasks/%lld/calls?from=2000-01-01T00:00:00Z&page=500&per_page=100",
+		 (long long)big);
+	all &= measure(c, srv.port, "calls from= page 500", path, nreq);
 	snprintf(path, sizeof path, "/api/v1/tasks/%lld/calls?client_id=c1234&per_page=100", (long long)big);
 	all &= measure(c, srv.port, "calls client_id=", path, nreq);
 	snprintf(path, sizeof path, "/api/v1/tasks/%lld/stats", (long long)big);
