@@ -72,6 +72,7 @@ Rules (STYLE.md, Tests): 127.0.0.1 only, free ports only, poll with a
 deadline; always stop what you start (use `with` or try/finally).
 """
 
+import atexit
 import os
 import re
 import shutil
@@ -201,6 +202,13 @@ def speech_file(directory, text=SPEECH_TEXT, name="speech.ul"):
 
 
 _speech_cache = {}
+
+
+@atexit.register
+def _drop_speech_cache():
+    d = _speech_cache.pop("dir", None)
+    if d:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def _cached_speech():
