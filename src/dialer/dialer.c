@@ -412,17 +412,19 @@ static int dial_one(struct vd_dialer *d, struct task_rt *t, const struct vd_due_
 		refuse(d, t, c, err == -EPERM ? "destination_not_allowed" : "bad_number");
 		return 0;
 	}
+	/* Pacing first: choosing a caller ID moves the round-robin cursor,
+	 * so it is done only for a call that will really start. */
+	if (vd_pacer_take(&t->pacer, &t->trunk->gate, now) != 0) return -EAGAIN;
 	struct vd_callerid_choice ch;
 	err = vd_callerid_choose(&t->pool, now / 1000, &ch);
 	if (err || ch.verdict == VD_CALLERID_WAIT) {
+		vd_pacer_release(&t->trunk->gate);
 		const char *why = err ? "no caller ID on the trunk" : vd_callerid_wait_text(ch.reason);
 		if (strcmp(t->why, why)) vd_warn("dialer", "task=%lld waiting: %s", (long long)t->id, why);
 		snprintf(t->why, sizeof t->why, "%s", why);
 		t->next_try_ms = err ? now + 5000 : ch.retry_at_s * 1000;
 		return -EAGAIN;
 	}
-	int ret = vd_pacer_take(&t->pacer, &t->trunk->gate, now);
-	if (ret) return -EAGAIN;
 
 	struct vd_recall_state s;
 	rc_to_state(&c->rc, &s);

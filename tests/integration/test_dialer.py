@@ -1,0 +1,265 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The dialer end to end: the real voxdial placing SIP calls to SIPp as the
+carrier (tests/sipp/carrier.xml answers by the dialed number's last digit).
+Each case asserts what went over the wire (Request-URI, From, CANCEL
+timing) and what voxdial recorded (outcome, SIP code, recall schedule,
+recording, cost)."""
+
+import os
+import signal
+import subprocess
+import time
+import wave
+
+import sipp
+import vdtest
+from vdtest import poll
+
+t = vdtest.Run(__file__)
+
+CALLER = "+74950000001"
+
+
+def setup(api, carrier, *, trunk_extra=None, plan_extra=None, task_extra=None, rules=None,
+          script_text="Hello {{name}}", clients=None):
+    trunk = dict(name="carrier", host="127.0.0.1", port=carrier.port, default_caller_id=CALLER,
+                 max_cps=50, max_channels=50)
+    trunk.update(trunk_extra or {})
+    tr = api.create("/api/v1/trunks", trunk)
+    plan = dict(name="plan", trunk_id=tr["id"],
+                tariff={"per_minute": 1.5, "currency": "RUB", "billing_step_s": 60})
+    plan.update(plan_extra or {})
+    dp = api.create("/api/v1/dial-plans", plan)
+    sc = api.create("/api/v1/scripts", {"name": "s", "graph": {"start": "a", "blocks": {
+        "a": {"type": "say", "text": script_text}}}})
+    task = dict(name="task", script_id=sc["id"], dial_plan_id=dp["id"], cps=20, ring_timeout_s=5)
+    if rules:
+        task["recall"] = {"mode": "manual", "rules": rules}
+    task.update(task_extra or {})
+    tk = api.create("/api/v1/tasks", task)
+    if clients:
+        csv = "phone,client_id,name\n" + "".join("%s,c%d,N%d\n" % (p, i, i) for i, p in enumerate(clients))
+        st, body, _ = api.post("/api/v1/tasks/%d/clients" % tk["id"], raw=csv.encode(),
+                               headers={"Content-Type": "text/csv"})
+        t.eq(st, 200, "clients uploaded")
+        t.eq(body.get("imported"), len(clients), "every client imported")
+    return tr, dp, tk
+
+
+def calls_of(api, task_id):
+    return api.must(200, "GET", "/api/v1/tasks/%d/calls?per_page=100" % task_id)["items"]
+
+
+def wait_status(api, task_id, status, timeout_s=40):
+    return poll(lambda: api.must(200, "GET", "/api/v1/tasks/%d" % task_id)["status"] == status,
+                timeout_s, "task %d to become %s" % (task_id, status))
+
+
+def outcomes_case():
+    srv = t.server()
+    api = srv.account("Outcomes")
+    with sipp.Sipp("carrier.xml") as carrier:
+        nums = ["7916123456%d" % d for d in range(10)]
+        # a prompt longer than the 2 s after which branch 6's callee hangs up
+        _, _, tk = setup(api, carrier, clients=nums,
+                         script_text="Hello {{name}}, this is a test call from voxdial about your order.")
+        api.must(200, "POST", "/api/v1/tasks/%d/start" % tk["id"])
+        wait_status(api, tk["id"], "completed")
+        calls = {c["phone"]: c for c in calls_of(api, tk["id"])}
+        want = {0: ("completed", 200), 1: ("busy", 486), 2: ("no_answer", None), 3: ("unavailable", 480),
+                4: ("unavailable", 404), 5: ("failure", 503), 6: ("completed", 200), 7: ("completed", 200),
+                8: ("busy", 600), 9: ("failure", 403)}
+        for d, (outcome, code) in want.items():
+            c = calls.get("+7916123456%d" % d, {})
+            t.eq(c.get("outcome"), outcome, "digit %d: outcome" % d)
+            if code:
+                t.eq(c.get("sip_code"), code, "digit %d: SIP code" % d)
+            t.eq(c.get("caller_id"), CALLER, "digit %d: caller ID recorded" % d)
+        # what the carrier saw: the Request-URI without '+', the From user = caller ID
+        invites = carrier.calls(event="invite")
+        t.eq(sorted(e["ruri"] for e in invites), sorted(nums), "Request-URIs as dialed")
+        t.ok(all(e["from"] == CALLER for e in invites), "From carries the caller ID",
+             [e["from"] for e in invites])
+        # the CANCEL after the 5 s ring timeout
+        cancels = carrier.calls(event="cancel")
+        t.eq(len(cancels), 1, "one CANCEL (the ringing number)")
+        if cancels:
+            ms = float(cancels[0].get("cancel_ms", "0"))
+            t.ok(4000 <= ms <= 6500, "CANCEL sent after the 5 s ring timeout", ms)
+        # the callee hung up after 2 s: a completed call of about 2 s, recorded
+        c6 = calls.get("+79161234566", {})
+        t.ok(c6.get("duration_s") in (2, 3), "digit 6 lasted ~2 s", c6.get("duration_s"))
+        t.ok(c6.get("recording_url"), "digit 6 recorded")
+        if c6.get("recording_url"):
+            st, wav, hdrs = api.get(c6["recording_url"])
+            t.eq(st, 200, "recording served")
+            rate, channels, _, frames = vdtest.wav_info(wav)
+            t.eq((rate, channels), (8000, 1), "recording is 8 kHz mono")
+            t.ok(1.5 <= frames / 8000.0 <= 3.0, "recording length matches the call", frames / 8000.0)
+            st, part, hdrs = api.get(c6["recording_url"], headers={"Range": "bytes=0-43"})
+            t.eq((st, len(part)), (206, 44), "Range request answers 206 with 44 bytes")
+        # cost: 1.5 RUB per started minute for answered calls, 0 otherwise
+        t.eq(calls.get("+79161234560", {}).get("cost"), 1.5, "answered call costs one minute")
+        t.eq(calls.get("+79161234561", {}).get("cost"), 0, "busy call costs nothing")
+        st = api.must(200, "GET", "/api/v1/tasks/%d/stats" % tk["id"])
+        t.eq(st["calls"]["total"], 10, "stats: 10 calls")
+        t.eq(st["calls"]["by_outcome"]["busy"], 2, "stats: 2 busy")
+        t.eq(st["clients"]["finished"], 10, "stats: every client finished")
+    srv.stop()
+
+
+def recall_case():
+    srv = t.server()
+    api = srv.account("Recalls")
+    with sipp.Sipp("carrier.xml") as carrier:
+        rules = {"busy": {"interval_s": 2, "attempts": 2}}
+        _, _, tk = setup(api, carrier, rules=rules, clients=["79161234561"])
+        api.must(200, "POST", "/api/v1/tasks/%d/start" % tk["id"])
+        wait_status(api, tk["id"], "completed")
+        calls = sorted(calls_of(api, tk["id"]), key=lambda c: c["id"])
+        t.eq([c["attempt"] for c in calls], [1, 2, 3], "first call + two busy recalls")
+        t.eq([c["recall_for"] for c in calls], [None, "busy", "busy"], "recalls are for busy")
+        inv = [float(e["t_ms"]) for e in carrier.calls(event="invite")]
+        gaps = [b - a for a, b in zip(inv, inv[1:])]
+        t.ok(len(gaps) == 2 and all(1000 <= g <= 3500 for g in gaps), "recalls 2 s (+-1 s) apart", gaps)
+    srv.stop()
+
+
+def callerid_group_case():
+    srv = t.server()
+    api = srv.account("Callers")
+    with sipp.Sipp("carrier.xml") as carrier:
+        tr, dp, _ = setup(api, carrier)
+        g = api.create("/api/v1/callerid-groups", {"name": "g", "numbers": [
+            {"number": "+74950000011", "trunk_id": tr["id"]}, {"number": "+74950000012", "trunk_id": tr["id"]}]})
+        sc = api.must(200, "GET", "/api/v1/scripts")["items"][0]
+        tk = api.create("/api/v1/tasks", {"name": "g", "script_id": sc["id"], "dial_plan_id": dp["id"], "cps": 20,
+                                          "caller_id": {"mode": "group", "group_id": g["id"]},
+                                          "ring_timeout_s": 5})
+        csv = "phone\n79161234511\n79161234521\n79161234531\n79161234541\n"
+        api.must(200, "POST", "/api/v1/tasks/%d/clients" % tk["id"], raw=csv.encode())
+        api.must(200, "POST", "/api/v1/tasks/%d/start" % tk["id"])
+        wait_status(api, tk["id"], "completed")
+        froms = [e["from"] for e in sorted(carrier.calls(event="invite"), key=lambda e: float(e["t_ms"]))]
+        t.eq(froms, ["+74950000011", "+74950000012", "+74950000011", "+74950000012"],
+             "group numbers rotate round-robin in From")
+    srv.stop()
+
+
+def auth_case():
+    srv = t.server()
+    api = srv.account("Auth")
+    with sipp.Sipp("auth.xml", auth=("vduser", "s3cret")) as pbx:
+        _, _, tk = setup(api, pbx, trunk_extra={"username": "vduser", "password": "s3cret"},
+                         clients=["79161234560"])
+        api.must(200, "POST", "/api/v1/tasks/%d/start" % tk["id"])
+        wait_status(api, tk["id"], "completed")
+        c = calls_of(api, tk["id"])[0]
+        t.eq(c["outcome"], "completed", "digest auth answered 401 and the call went through")
+        msgs = [m for m in pbx.sip_messages() if m.received and m.method == "INVITE"]
+        t.ok(any(m.header("Authorization") for m in msgs), "second INVITE carried Authorization")
+    srv.stop()
+
+
+def pacing_and_window_case():
+    srv = t.server()
+    api = srv.account("Pacing")
+    with sipp.Sipp("carrier.xml") as carrier:
+        nums = ["7916123%03d1" % i for i in range(8)]   # busy: short calls
+        _, _, tk = setup(api, carrier, task_extra={"cps": 2}, clients=nums)
+        api.must(200, "POST", "/api/v1/tasks/%d/start" % tk["id"])
+        wait_status(api, tk["id"], "completed")
+        inv = [float(e["t_ms"]) for e in carrier.calls(event="invite")]
+        per_second = {}
+        for ms in inv:
+            per_second[int(ms // 1000)] = per_second.get(int(ms // 1000), 0) + 1
+        t.eq(len(inv), 8, "eight INVITEs")
+        t.ok(max(per_second.values()) <= 2, "no second with more than cps=2 INVITEs", per_second)
+
+        # a calling window closed now (UTC, two hours from now) dials nobody
+        now = time.gmtime()
+        frm = "%02d:00" % ((now.tm_hour + 2) % 24)
+        to = "%02d:00" % ((now.tm_hour + 3) % 24)
+        sc = api.must(200, "GET", "/api/v1/scripts")["items"][0]
+        dp = api.must(200, "GET", "/api/v1/dial-plans")["items"][0]
+        tw = api.create("/api/v1/tasks", {"name": "w", "script_id": sc["id"], "dial_plan_id": dp["id"],
+                                          "window": {"from": frm, "to": to, "timezone": "UTC"}})
+        api.must(200, "POST", "/api/v1/tasks/%d/clients" % tw["id"], raw=b"phone\n79161239990\n")
+        api.must(200, "POST", "/api/v1/tasks/%d/start" % tw["id"])
+        before = len(carrier.calls(event="invite"))
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:       # observing that nothing happens for 2 s
+            time.sleep(0.1)
+        t.eq(len(carrier.calls(event="invite")), before, "nothing dialed outside the window")
+        st = api.must(200, "GET", "/api/v1/tasks/%d/stats" % tw["id"])
+        t.eq(st["clients"]["pending"], 1, "the client waits for the window")
+    srv.stop()
+
+
+def cancel_case():
+    srv = t.server()
+    api = srv.account("Cancel")
+    with sipp.Sipp("carrier.xml") as carrier:
+        nums = ["7916124%03d2" % i for i in range(6)]   # ringing, never answered
+        _, _, tk = setup(api, carrier, task_extra={"cps": 1, "ring_timeout_s": 5}, clients=nums)
+        api.must(200, "POST", "/api/v1/tasks/%d/start" % tk["id"])
+        poll(lambda: len(carrier.calls(event="invite")) >= 2, 10, "two calls ringing")
+        api.must(200, "POST", "/api/v1/tasks/%d/cancel" % tk["id"])
+        st, body, _ = api.post("/api/v1/tasks/%d/start" % tk["id"])
+        t.eq(st, 409, "a cancelled task cannot be restarted")
+        poll(lambda: all(c["outcome"] for c in calls_of(api, tk["id"])), 15, "ringing calls to end")
+        dialed = len(carrier.calls(event="invite"))
+        stats = api.must(200, "GET", "/api/v1/tasks/%d/stats" % tk["id"])
+        t.eq(stats["clients"]["finished"], 6, "every client finished")
+        t.eq(stats["calls"]["total"], dialed, "one call row per INVITE")
+        t.ok(dialed < 6, "cancel stopped dialing", dialed)
+        t.ok(all(c["outcome"] == "no_answer" for c in calls_of(api, tk["id"])),
+             "calls already ringing were not hung up by the cancel (they rang out)")
+    srv.stop()
+
+
+def crash_case():
+    """kill -9 with calls in flight: after the restart the open attempts are
+    failures, decided by the recall rules (a failure rule of one recall),
+    and nothing is dialed twice for the same attempt."""
+    srv = t.server()
+    api = srv.account("Crash")
+    long_text = ("This is a long announcement from voxdial, it keeps the line busy for a while "
+                 "so that the call is still up when the server is killed.")
+    with sipp.Sipp("carrier.xml") as carrier:
+        nums = ["7916125%03d0" % i for i in range(3)]   # answered, talking
+        rules = {"failure": {"interval_s": 1, "attempts": 1}}
+        _, _, tk = setup(api, carrier, rules=rules, task_extra={"cps": 10}, clients=nums,
+                         script_text=long_text)
+        api.must(200, "POST", "/api/v1/tasks/%d/start" % tk["id"])
+        poll(lambda: len(carrier.calls(event="ack")) >= 3, 10, "three calls answered")
+        srv.proc.send_signal(signal.SIGKILL)
+        srv.proc.wait()
+        srv.err.close()
+        srv.proc = None
+        srv.start()
+        api2 = srv.client(api.token)
+        wait_status(api2, tk["id"], "completed", 60)
+        calls = calls_of(api2, tk["id"])
+        first = [c for c in calls if c["attempt"] == 1]
+        t.eq(len(first), 3, "three first attempts")
+        t.ok(all(c["outcome"] == "failure" and c["result"] == "interrupted" for c in first),
+             "interrupted attempts closed as failure", [(c["outcome"], c["result"]) for c in first])
+        second = [c for c in calls if c["attempt"] == 2]
+        t.eq(len(second), 3, "each client recalled once by the failure rule")
+        t.ok(all(c["recall_for"] == "failure" and c["outcome"] == "completed" for c in second),
+             "the recalls are for failure and reach the client", [(c["recall_for"], c["outcome"]) for c in second])
+        pairs = [(c["phone"], c["attempt"]) for c in calls]
+        t.eq(len(pairs), len(set(pairs)), "no attempt dialed twice")
+        t.eq(len(carrier.calls(event="invite")), len(calls), "one INVITE per call row")
+    srv.stop()
+
+
+t.case(outcomes_case)
+t.case(recall_case)
+t.case(callerid_group_case)
+t.case(auth_case)
+t.case(pacing_and_window_case)
+t.case(cancel_case)
+t.case(crash_case)
+t.done()
