@@ -546,6 +546,7 @@ def _main(argv):
     cmd += a.extra
     print("sipp: %s on %s:%d, logs in %s" % (name, HOST, a.port, d), file=sys.stderr)
     p = subprocess.Popen(cmd, cwd=d, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    signal.signal(signal.SIGTERM, lambda *_: p.send_signal(signal.SIGTERM))
     try:
         return p.wait()
     except KeyboardInterrupt:
