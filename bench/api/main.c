@@ -305,6 +305,10 @@ int main(int argc, char **argv)
 	all &= measure(c, srv.port, "calls outcome=busy page 1", path, nreq);
 	snprintf(path, sizeof path, "/api/v1/tasks/%lld/calls?outcome=busy&page=500&per_page=100", (long long)big);
 	all &= measure(c, srv.port, "calls outcome=busy page 500", path, nreq);
+	/* Known miss (~180 ms): with from/to the total is a count(*) over every
+	 * call of the task in the period, read row by row; it needs an index
+	 * on (task_id, account_id, started_ms) plus per-period counts (or an
+	 * estimated total) to meet the target. */
 	snprintf(path, sizeof path, "/api/v1/tasks/%lld/calls?from=2000-01-01T00:00:00Z&page=500&per_page=100",
 		 (long long)big);
 	all &= measure(c, srv.port, "calls from= page 500", path, nreq);
