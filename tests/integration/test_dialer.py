@@ -149,7 +149,7 @@ def callerid_group_case():
 def auth_case():
     srv = t.server()
     api = srv.account("Auth")
-    with sipp.Sipp("auth.xml", auth=("vduser", "s3cret")) as pbx:
+    with sipp.Sipp("auth.xml", keys={"auth_user": "vduser", "auth_pass": "s3cret"}) as pbx:
         _, _, tk = setup(api, pbx, trunk_extra={"username": "vduser", "password": "s3cret"},
                          clients=["79161234560"])
         api.must(200, "POST", "/api/v1/tasks/%d/start" % tk["id"])
@@ -158,6 +158,20 @@ def auth_case():
         t.eq(c["outcome"], "completed", "digest auth answered 401 and the call went through")
         msgs = [m for m in pbx.sip_messages() if m.received and m.method == "INVITE"]
         t.ok(any(m.header("Authorization") for m in msgs), "second INVITE carried Authorization")
+        t.ok(pbx.calls(event="auth", auth="ok"), "the PBX verified the digest")
+        # a wrong password: the PBX refuses with 403, a failure
+        tr = api.must(200, "GET", "/api/v1/trunks")["items"][0]
+        api.must(200, "PUT", "/api/v1/trunks/%d" % tr["id"],
+                 {"name": tr["name"], "host": "127.0.0.1", "port": pbx.port, "default_caller_id": CALLER,
+                  "username": "vduser", "password": "wrong"})
+        sc = api.must(200, "GET", "/api/v1/scripts")["items"][0]
+        dp = api.must(200, "GET", "/api/v1/dial-plans")["items"][0]
+        tk2 = api.create("/api/v1/tasks", {"name": "bad", "script_id": sc["id"], "dial_plan_id": dp["id"]})
+        api.must(200, "POST", "/api/v1/tasks/%d/clients" % tk2["id"], raw=b"phone\n79161234570\n")
+        api.must(200, "POST", "/api/v1/tasks/%d/start" % tk2["id"])
+        wait_status(api, tk2["id"], "completed")
+        c = calls_of(api, tk2["id"])[0]
+        t.eq((c["outcome"], c["sip_code"]), ("failure", 403), "wrong credentials: 403, failure")
     srv.stop()
 
 
