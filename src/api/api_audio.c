@@ -4,6 +4,7 @@
  * first (to get the id) and removed again if the conversion fails. */
 #include "api/api_int.h"
 #include "media/wavconv.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -12,20 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int mkdirs(const char *path)
-{
-	char buf[600];
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/') continue;
-		*p = '\0';
-		if (mkdir(buf, 0750) != 0 && errno != EEXIST) return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0750) != 0 && errno != EEXIST) return -errno;
-	return 0;
-}
 
 static void audio_path(struct vd_api *api, int64_t account, int64_t id, char *buf, size_t size)
 {
@@ -68,7 +55,7 @@ void api_audio_upload(struct vd_req *req)
 	audio_path(api, acct, id, path, sizeof path);
 	const char *why = "cannot create the audio directory";
 	int64_t dur = 0;
-	err = mkdirs(dir);
+	err = vd_mkdirs(dir);
 	if (!err) err = vd_wav_convert_8k(data, len, path, &dur, &why);
 	if (err) {
 		struct vd_ref user;

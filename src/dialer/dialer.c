@@ -11,6 +11,7 @@
 #include "media/tts.h"
 #include "store/store.h"
 #include "tel/tel.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/tz.h"
 
@@ -389,19 +390,6 @@ static void refuse(struct vd_dialer *d, struct task_rt *t, const struct vd_due_c
 	vd_warn("dialer", "task=%lld client=%lld not dialed: %s", (long long)t->id, (long long)c->row_id, why);
 }
 
-static void ensure_dir(const char *path)
-{
-	char buf[512];
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/') continue;
-		*p = '\0';
-		mkdir(buf, 0750);
-		*p = '/';
-	}
-	mkdir(buf, 0750);
-}
-
 /* Dials one client; 0 when a call was started or the client was handled,
  * -EAGAIN to stop dialing this task for now. */
 static int dial_one(struct vd_dialer *d, struct task_rt *t, const struct vd_due_client *c, int64_t now)
@@ -460,7 +448,8 @@ static int dial_one(struct vd_dialer *d, struct task_rt *t, const struct vd_due_
 	char dir[450];
 	snprintf(dir, sizeof dir, "%s/recordings/%lld/%lld", d->data_dir, (long long)t->account_id, (long long)t->id);
 	if (!t->dir_made) {
-		ensure_dir(dir);
+		int derr = vd_mkdirs(dir);
+		if (derr) vd_warn("dialer", "task=%lld cannot create %s (%d): calls go unrecorded", (long long)t->id, dir, derr);
 		t->dir_made = true;
 	}
 	snprintf(f->record_path, sizeof f->record_path, "%s/%lld.wav", dir, (long long)call_id);
