@@ -5,7 +5,15 @@
  * record is validated, normalized and handed to the store's open import.
  * Everything a record needs lives in buffers sized once from the reader's
  * limits, so the hot path does not allocate: a 1M-row file costs what a
- * 10-row file costs in memory. */
+ * 10-row file costs in memory.
+ *
+ * Two threads: the caller's (every _feed) reads, validates and normalizes,
+ * and copies each good row into a batch; a writer thread started by _begin
+ * hands the batches to the store. Between them a bounded queue of
+ * QUEUE_BATCHES batches (the caller waits when the writer falls behind).
+ * The store connection is used by the writer only, from _begin until
+ * _finish or _abort joins it; the caller's thread then commits or rolls
+ * back. */
 #include "import/clients_import.h"
 #include "import/csv_reader.h"
 #include "import/utf8.h"
@@ -13,6 +21,7 @@
 #include "util/tz.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -23,6 +32,10 @@
 #define TZ_SLOTS 256                      /* distinct zones remembered (power of 2) */
 #define TZ_MAX_NAME 64                    /* longer is never a zone (vd_tz_is_valid) */
 #define RAW_IN_MESSAGE 40                 /* bytes of a bad value quoted back */
+#define QUEUE_BATCHES 4                   /* batches between the two threads */
+#define BATCH_ROWS 1024                   /* rows per batch, at most */
+#define BATCH_BYTES (192 * 1024)          /* a batch's text, grown for a huge row */
+#define NO_TEXT SIZE_MAX                  /* a NULL field in a batch row */
 
 /* Memo of vd_tz_is_valid(), which goes through ICU and is slow: a file has a
  * handful of distinct zones on a million rows. Open addressing, no removal;
@@ -32,8 +45,40 @@ struct tz_slot {
 	char name[TZ_MAX_NAME + 1];
 };
 
+/* A good row on its way to the store: offsets of C strings in its batch's
+ * text (offsets, not pointers: the text may be reallocated as it fills). */
+struct batch_row {
+	int64_t line;
+	size_t client_id, e164, raw, tz, vars;  /* NO_TEXT: NULL */
+};
+
+struct batch {
+	struct batch_row row[BATCH_ROWS];
+	size_t nrows;
+	char *text;
+	size_t used, cap;
+	struct batch *next;
+};
+
+/* The queue between the caller's thread and the writer. Everything but
+ * `cur` (the caller's) and the writer's counters is under `lock`. */
+struct writer {
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;             /* any change below */
+	struct batch *free_list;         /* empty batches for the caller */
+	struct batch *head, *tail;       /* full batches for the writer */
+	bool end;                        /* no more batches will come */
+	int err;                         /* the writer's first error; then it drops batches */
+	struct batch *cur;               /* being filled by the caller */
+	int64_t imported, duplicates;    /* the writer's; read after the join */
+	struct vd_client_row rows[BATCH_ROWS];  /* the writer's: a batch as store rows */
+};
+
 struct vd_clients_import {
 	struct vd_import *store_imp;     /* NULL in a dry run or once committed */
+	struct writer w;                 /* unused in a dry run */
 	bool dry_run;
 	struct vd_csv_reader *rd;
 	char country[4];
@@ -260,6 +305,199 @@ static int on_header(struct vd_clients_import *imp, const struct vd_csv_record *
 	return 0;
 }
 
+/* ---- the writer thread and its queue ---- */
+
+static void batch_free_all(struct batch *b)
+{
+	while (b) {
+		struct batch *next = b->next;
+		free(b->text);
+		free(b);
+		b = next;
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct vd_clients_import *imp = arg;
+	struct writer *w = &imp->w;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->head && !w->end) pthread_cond_wait(&w->cond, &w->lock);
+		struct batch *b = w->head;
+		if (!b) break;                   /* the end, and all written */
+		w->head = b->next;
+		if (!w->head) w->tail = NULL;
+		int err = w->err;
+		pthread_mutex_unlock(&w->lock);
+
+		if (!err) {
+			const char *t = b->text;
+			for (size_t i = 0; i < b->nrows; i++) {
+				const struct batch_row *r = &b->row[i];
+				w->rows[i] = (struct vd_client_row){
+					.line = r->line,
+					.client_id = r->client_id == NO_TEXT ? NULL : t + r->client_id,
+					.phone_e164 = t + r->e164,
+					.phone_raw = t + r->raw,
+					.timezone = r->tz == NO_TEXT ? NULL : t + r->tz,
+					.variables = t + r->vars,
+				};
+			}
+			size_t dups = 0;
+			err = vd_store_import_add_rows(imp->store_imp, w->rows, b->nrows, &dups);
+			if (!err) {
+				w->duplicates += (int64_t)dups;
+				w->imported += (int64_t)(b->nrows - dups);
+			}
+		}
+		b->nrows = 0;
+		b->used = 0;
+
+		pthread_mutex_lock(&w->lock);
+		if (err && !w->err) w->err = err;
+		b->next = w->free_list;
+		w->free_list = b;
+		pthread_cond_broadcast(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Allocates the batches and starts the writer. */
+static int writer_start(struct vd_clients_import *imp)
+{
+	struct writer *w = &imp->w;
+	for (int i = 0; i < QUEUE_BATCHES; i++) {
+		struct batch *b = calloc(1, sizeof *b);
+		if (b) b->text = malloc(BATCH_BYTES);
+		if (!b || !b->text) {
+			if (b) free(b);
+			return -ENOMEM;
+		}
+		b->cap = BATCH_BYTES;
+		b->next = w->free_list;
+		w->free_list = b;
+	}
+	w->cur = w->free_list;
+	w->free_list = w->cur->next;
+	w->cur->next = NULL;
+	if (pthread_create(&w->thread, NULL, writer_main, imp)) return -ENOMEM;
+	w->started = true;
+	return 0;
+}
+
+/* The writer's error, if it had one. */
+static int writer_err(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	int err = w->err;
+	pthread_mutex_unlock(&w->lock);
+	return err;
+}
+
+/* Queues the caller's batch (if it has rows) and, unless `last`, takes an
+ * empty one, waiting for the writer if need be. Returns the writer's
+ * error, if any. */
+static int batch_push(struct writer *w, bool last)
+{
+	pthread_mutex_lock(&w->lock);
+	struct batch *b = w->cur;
+	if (b && b->nrows) {
+		b->next = NULL;
+		if (w->tail)
+			w->tail->next = b;
+		else
+			w->head = b;
+		w->tail = b;
+		w->cur = NULL;
+	}
+	if (last) w->end = true;
+	pthread_cond_broadcast(&w->cond);
+	if (!last && !w->cur) {
+		while (!w->free_list && !w->err) pthread_cond_wait(&w->cond, &w->lock);
+		if (w->free_list) {
+			w->cur = w->free_list;
+			w->free_list = w->cur->next;
+			w->cur->next = NULL;
+		}
+	}
+	int err = w->err;
+	pthread_mutex_unlock(&w->lock);
+	return err;
+}
+
+/* Stops the writer (all queued batches written, or dropped after an error
+ * or when `drop`) and frees the batches. Returns the writer's error. */
+static int writer_stop(struct writer *w, bool drop)
+{
+	if (!w->started) {
+		batch_free_all(w->cur);
+		batch_free_all(w->free_list);
+		w->cur = w->free_list = NULL;
+		return 0;
+	}
+	if (drop) {
+		pthread_mutex_lock(&w->lock);
+		if (!w->err) w->err = -ECANCELED;
+		pthread_mutex_unlock(&w->lock);
+	}
+	batch_push(w, true);
+	pthread_join(w->thread, NULL);
+	w->started = false;
+	batch_free_all(w->cur);
+	batch_free_all(w->free_list);
+	batch_free_all(w->head);
+	w->cur = w->free_list = w->head = w->tail = NULL;
+	return w->err;
+}
+
+/* Copies `len` bytes and a NUL into the current batch's text (which has
+ * room); returns the offset. */
+static size_t text_put(struct batch *b, const char *s, size_t len)
+{
+	size_t off = b->used;
+	memcpy(b->text + off, s, len);
+	b->text[off + len] = '\0';
+	b->used += len + 1;
+	return off;
+}
+
+/* Hands a good row to the writer, or counts it in a dry run. */
+static int batch_add(struct vd_clients_import *imp, int64_t line, const char *client_id,
+		     const char *e164, const char *raw, const char *tz, const char *vars,
+		     size_t vars_len)
+{
+	if (imp->dry_run) {
+		imp->imported++;
+		return 0;
+	}
+	struct writer *w = &imp->w;
+	size_t cid_len = client_id ? strlen(client_id) : 0, tz_len = tz ? strlen(tz) : 0;
+	size_t e_len = strlen(e164), raw_len = strlen(raw);
+	size_t need = cid_len + tz_len + e_len + raw_len + vars_len + 5;
+	struct batch *b = w->cur;
+	if (b->nrows == BATCH_ROWS || b->cap - b->used < need) {
+		int err = batch_push(w, false);
+		if (err) return err;
+		b = w->cur;
+	}
+	if (b->cap - b->used < need) {           /* one row larger than a batch */
+		char *t = realloc(b->text, need);
+		if (!t) return -ENOMEM;
+		b->text = t;
+		b->cap = need;
+	}
+	struct batch_row *r = &b->row[b->nrows++];
+	r->line = line;
+	r->client_id = client_id ? text_put(b, client_id, cid_len) : NO_TEXT;
+	r->e164 = text_put(b, e164, e_len);
+	r->raw = text_put(b, raw, raw_len);
+	r->tz = tz ? text_put(b, tz, tz_len) : NO_TEXT;
+	r->vars = text_put(b, vars, vars_len);
+	return 0;
+}
+
 /* ---- a client row ---- */
 
 static bool all_empty(const struct vd_csv_record *rec)
@@ -353,26 +591,8 @@ static int on_row(struct vd_clients_import *imp, const struct vd_csv_record *rec
 	imp->vars[v++] = '}';
 	imp->vars[v] = '\0';
 
-	if (imp->dry_run) {
-		imp->imported++;
-		return 0;
-	}
-	struct vd_client_row row = {
-		.line = line,
-		.client_id = client_id[0] ? client_id : NULL,
-		.phone_e164 = e164,
-		.phone_raw = phone,
-		.timezone = tz[0] ? tz : NULL,
-		.variables = imp->vars,
-	};
-	bool dup = false;
-	int err = vd_store_import_add(imp->store_imp, &row, &dup);
-	if (err) return err;
-	if (dup)
-		imp->duplicates++;
-	else
-		imp->imported++;
-	return 0;
+	return batch_add(imp, line, client_id[0] ? client_id : NULL, e164, phone,
+			 tz[0] ? tz : NULL, imp->vars, v);
 }
 
 static int on_record(void *arg, const struct vd_csv_record *rec)
@@ -386,6 +606,9 @@ static int on_record(void *arg, const struct vd_csv_record *rec)
 void vd_clients_import_abort(struct vd_clients_import *imp)
 {
 	if (!imp) return;
+	writer_stop(&imp->w, true);   /* before the rollback: it owns the connection */
+	pthread_mutex_destroy(&imp->w.lock);
+	pthread_cond_destroy(&imp->w.cond);
 	vd_store_import_abort(imp->store_imp);
 	vd_csv_reader_free(imp->rd);
 	if (imp->key_json)
@@ -409,11 +632,14 @@ int vd_clients_import_begin(const struct vd_clients_import_params *params,
 	if (!imp) return -ENOMEM;
 	snprintf(imp->country, sizeof imp->country, "%s", params->country);
 	imp->dry_run = params->store == NULL;
+	pthread_mutex_init(&imp->w.lock, NULL);
+	pthread_cond_init(&imp->w.cond, NULL);
 	imp->rejected = json_array();
 	int e = imp->rejected ? vd_csv_reader_alloc(&imp->rd, on_record, imp) : -ENOMEM;
 	if (!e && !imp->dry_run)
 		e = vd_store_import_begin(params->store, params->account_id, params->task_id,
 					  &imp->store_imp);
+	if (!e && !imp->dry_run) e = writer_start(imp);
 	if (e) {
 		if (e == -ENOENT) vd_verr_set(err, "task", "no such task");
 		vd_clients_import_abort(imp);
@@ -433,7 +659,9 @@ static int map_err(struct vd_clients_import *imp, int e, struct vd_verr *err)
 int vd_clients_import_feed(struct vd_clients_import *imp, const void *buf, size_t len,
 			   struct vd_verr *err)
 {
-	return map_err(imp, vd_csv_reader_feed(imp->rd, buf, len, err), err);
+	int e = map_err(imp, vd_csv_reader_feed(imp->rd, buf, len, err), err);
+	if (!e && !imp->dry_run) e = writer_err(&imp->w);
+	return e;
 }
 
 int vd_clients_import_finish(struct vd_clients_import *imp, json_t **result,
@@ -442,6 +670,12 @@ int vd_clients_import_finish(struct vd_clients_import *imp, json_t **result,
 	json_t *res = NULL;
 	int e = map_err(imp, vd_csv_reader_finish(imp->rd, err), err);
 	if (e) goto out;
+	if (!imp->dry_run) {
+		e = writer_stop(&imp->w, false);   /* every row written, or an error */
+		if (e) goto out;
+		imp->imported = imp->w.imported;
+		imp->duplicates = imp->w.duplicates;
+	}
 	res = json_pack("{s:I,s:I,s:I,s:O}", "imported", (json_int_t)imp->imported,
 			"duplicates", (json_int_t)imp->duplicates,
 			"rejected_total", (json_int_t)imp->rejected_total,

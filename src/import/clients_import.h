@@ -31,7 +31,9 @@
  * Every good row is written inside one store transaction opened by _begin
  * and committed by _finish: until then other writers of the database wait,
  * so a slow upload should be spooled (to a file) before it is fed. One
- * import is used by one thread at a time. */
+ * import is used by one thread at a time; internally _begin starts a second
+ * thread that does the store's inserts while the caller's thread parses and
+ * validates (joined by _finish and _abort). */
 #ifndef VD_CLIENTS_IMPORT_H
 #define VD_CLIENTS_IMPORT_H
 

@@ -165,6 +165,10 @@ int vd_store_import_begin(struct vd_store *st, int64_t account_id, int64_t task_
 			  struct vd_import **out);
 /* Adds one row; *duplicate is set when the task already had that number. */
 int vd_store_import_add(struct vd_import *imp, const struct vd_client_row *row, bool *duplicate);
+/* Adds `n` rows in file order (faster than one at a time); *duplicates
+ * counts those whose number the task already had. */
+int vd_store_import_add_rows(struct vd_import *imp, const struct vd_client_row *rows, size_t n,
+			     size_t *duplicates);
 /* Commits and frees; on error everything is rolled back. */
 int vd_store_import_commit(struct vd_import *imp);
 /* Rolls back and frees. NULL is fine. */

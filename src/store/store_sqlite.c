@@ -61,11 +61,15 @@ static int conn_open(const char *path, struct vd_conn **out)
 		return -EIO;
 	}
 	sqlite3_busy_timeout(c->db, 10000);
-	/* WAL + NORMAL: a commit is durable against a process crash (kill -9);
+	/* page_size: 16 KB pages for a new database (a no-op on an existing
+	 * one); it must come before the switch to WAL. Fewer, wider B-tree
+	 * pages: ~10% less CPU for a 1M-row clients import
+	 * (docs/internals/import.md).
+	 * WAL + NORMAL: a commit is durable against a process crash (kill -9);
 	 * only an OS crash may lose the last transactions. */
 	static const char *pragmas =
-		"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-		"PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;";
+		"PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+		" PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;";
 	rc = sqlite3_exec(c->db, pragmas, NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		vd_err("store", "cannot configure database %s: %s", path, sqlite3_errmsg(c->db));
@@ -121,6 +125,16 @@ void vd_conn_release(struct vd_store *st, struct vd_conn *c)
 	pthread_mutex_lock(&st->lock);
 	c->next_free = st->free_list;
 	st->free_list = c;
+	pthread_cond_signal(&st->cond);
+	pthread_mutex_unlock(&st->lock);
+}
+
+void vd_conn_discard(struct vd_store *st, struct vd_conn *c)
+{
+	if (!c) return;
+	conn_close(c);   /* an open transaction is rolled back by the close */
+	pthread_mutex_lock(&st->lock);
+	st->nconn--;
 	pthread_cond_signal(&st->cond);
 	pthread_mutex_unlock(&st->lock);
 }

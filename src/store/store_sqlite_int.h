@@ -23,6 +23,9 @@ struct vd_conn {
 /* Takes a connection from the pool (waits if all are in use). */
 int vd_conn_acquire(struct vd_store *st, struct vd_conn **out);
 void vd_conn_release(struct vd_store *st, struct vd_conn *c);
+/* Closes a connection that must not go back to the pool (its settings
+ * could not be restored...) and frees its pool slot. NULL is fine. */
+void vd_conn_discard(struct vd_store *st, struct vd_conn *c);
 /* A reset, cleared statement for `sql`, which must be a string literal (its
  * address is the cache key). NULL on error (logged). */
 sqlite3_stmt *vd_conn_stmt(struct vd_conn *c, const char *sql);

@@ -2,9 +2,12 @@
 /* The clients import against a real SQLite file in a temporary directory:
  * counts, rejected lines and messages, what lands in the clients table,
  * duplicates across imports, whole-file refusals, and the one-transaction
- * rule (a failure or an abort leaves no row, and nobody sees rows early). */
+ * rule (a failure or an abort leaves no row, and nobody sees rows early);
+ * the in-memory duplicate set across batches, its growth and its seeding
+ * from earlier imports; the writer thread's batches and errors. */
 #include "import/clients_import.h"
 #include "store/store.h"
+#include "store/store_sqlite_int.h"
 #include "vtest.h"
 
 #include <errno.h>
@@ -400,6 +403,146 @@ static void test_pool_settings_restored(void)
 	CHECK_INT(sql_int(sql), 0);
 }
 
+/* `n` rows "8916<7 digits>,name" into `out`: row i has number base + i,
+ * except every 5th row (i % 5 == 4), which repeats the number of row i - 3. */
+static size_t numbers_file(char *out, size_t cap, int base, int n)
+{
+	size_t len = (size_t)snprintf(out, cap, "phone,name\n");
+	for (int i = 0; i < n; i++) {
+		int num = i % 5 == 4 ? base + i - 3 : base + i;
+		len += (size_t)snprintf(out + len, cap - len, "8916%07d,r%d\n", num, i);
+	}
+	return len;
+}
+
+static long long task_count(int64_t task, const char *what)
+{
+	char sql[160];
+	snprintf(sql, sizeof sql, "SELECT %s FROM clients WHERE task_id = %lld", what,
+		 (long long)task);
+	return sql_int(sql);
+}
+
+/* Duplicates without a unique index: within a file (across the writer's
+ * batches and the set's growth), against an earlier import of the task
+ * (the set seeded from the table, itself growing), never across tasks. */
+static void test_many_duplicates(void)
+{
+	sql_exec("DELETE FROM clients");
+	size_t cap = 6000 * 32;
+	char *in = malloc(cap);
+	json_t *res = NULL;
+	struct vd_verr err;
+
+	/* 5000 rows: 4000 numbers, 1000 repeats */
+	size_t n = numbers_file(in, cap, 0, 5000);
+	CHECK_INT(import(account_a, task_a, "RU", in, n, 0, &res, &err), 0);
+	CHECK_INT(jint(res, "imported"), 4000);
+	CHECK_INT(jint(res, "duplicates"), 1000);
+	json_decref(res);
+	CHECK_INT(task_count(task_a, "count(*)"), 4000);
+	CHECK_INT(task_count(task_a, "count(DISTINCT phone_e164)"), 4000);
+	/* the first occurrence won: row 1 (line 3) kept, row 4 (line 6) not */
+	CHECK_STR(sql_text("SELECT group_concat(line) FROM clients"
+			   " WHERE phone_e164 = '+79160000001'"), "3");
+
+	/* numbers 3000..5999: 3000..4999 are in the task already (the 1000
+	 * repeats of the file among them) */
+	n = numbers_file(in, cap, 3000, 3000);
+	CHECK_INT(import(account_a, task_a, "RU", in, n, 4096, &res, &err), 0);
+	CHECK_INT(jint(res, "imported"), 800);            /* 5000..5999 less their repeats */
+	CHECK_INT(jint(res, "duplicates"), 2200);
+	json_decref(res);
+	CHECK_INT(task_count(task_a, "count(*)"), 4800);
+	CHECK_INT(task_count(task_a, "count(DISTINCT phone_e164)"), 4800);
+
+	/* another account's task has its own numbers */
+	n = numbers_file(in, cap, 0, 5000);
+	CHECK_INT(import(account_b, task_b, "RU", in, n, 0, &res, &err), 0);
+	CHECK_INT(jint(res, "imported"), 4000);
+	json_decref(res);
+	CHECK_INT(task_count(task_b, "count(*)"), 4000);
+	free(in);
+}
+
+/* A row whose variables JSON is larger than one of the writer's batches
+ * (every byte a control character, escaped as \u00XX), between normal rows,
+ * is stored whole. */
+static void test_huge_row(void)
+{
+	sql_exec("DELETE FROM clients");
+	size_t big = 60000, cap = big + 200 * 32 + 256;
+	char *in = malloc(cap);
+	size_t n = (size_t)snprintf(in, cap, "phone,blob\n");
+	for (int i = 0; i < 200; i++)
+		n += (size_t)snprintf(in + n, cap - n, "8916%07d,x\n", i);
+	n += (size_t)snprintf(in + n, cap - n, "89169999999,");
+	memset(in + n, 1, big);
+	n += big;
+	n += (size_t)snprintf(in + n, cap - n, "\n89169999998,y\n");
+	json_t *res = NULL;
+	struct vd_verr err;
+	CHECK_INT(import(account_a, task_a, "RU", in, n, 0, &res, &err), 0);
+	CHECK_INT(jint(res, "imported"), 202);
+	json_decref(res);
+	CHECK_INT(sql_int("SELECT length(variables) FROM clients WHERE phone_e164 = '+79169999999'"),
+		  (long long)(big * 6 + strlen("{\"blob\":\"\"}")));
+	CHECK_INT(sql_int("SELECT json_valid(variables) FROM clients"
+			  " WHERE phone_e164 = '+79169999999'"), 1);
+	CHECK_STR(sql_text("SELECT variables FROM clients WHERE phone_e164 = '+79169999998'"),
+		  "{\"blob\":\"y\"}");
+	free(in);
+}
+
+/* The writer thread's failure (here a trigger raising at one row) fails the
+ * import: _feed or _finish answers -EIO, nothing is written, and the
+ * connection is usable afterwards. */
+static void test_writer_error(void)
+{
+	sql_exec("DELETE FROM clients");
+	sql_exec("CREATE TRIGGER boom BEFORE INSERT ON clients WHEN NEW.line = 3000"
+		 " BEGIN SELECT RAISE(ABORT, 'boom'); END");
+	size_t cap = 6000 * 32;
+	char *in = malloc(cap);
+	size_t n = numbers_file(in, cap, 0, 5000);
+	json_t *res = NULL;
+	struct vd_verr err;
+	CHECK_INT(import(account_a, task_a, "RU", in, n, 1000, &res, &err), -EIO);
+	CHECK_INT(sql_int("SELECT count(*) FROM clients"), 0);
+	/* a file that never reaches the row: fine */
+	size_t small = numbers_file(in, cap, 0, 100);
+	CHECK_INT(import(account_a, task_a, "RU", in, small, 0, &res, &err), 0);
+	CHECK_INT(jint(res, "imported"), 80);
+	json_decref(res);
+	sql_exec("DROP TRIGGER boom");
+	n = numbers_file(in, cap, 0, 5000);
+	CHECK_INT(import(account_a, task_a, "RU", in, n, 0, &res, &err), 0);
+	CHECK_INT(jint(res, "imported"), 3920);
+	CHECK_INT(jint(res, "duplicates"), 1080);
+	json_decref(res);
+	free(in);
+}
+
+/* vd_conn_discard gives the slot back: discarding more connections than the
+ * pool holds must not block the next acquire (alarm: fail, not hang). */
+static void test_conn_discard(void)
+{
+	alarm(20);
+	for (int i = 0; i < 20; i++) {
+		struct vd_conn *c = NULL;
+		CHECK_INT(vd_conn_acquire(st, &c), 0);
+		if (c) CHECK_INT(vd_conn_exec(c, "BEGIN IMMEDIATE"), 0);
+		vd_conn_discard(st, c);      /* also rolls back */
+	}
+	vd_conn_discard(st, NULL);
+	alarm(0);
+	const char *in = "phone\n89161112299\n";
+	json_t *res = NULL;
+	struct vd_verr err;
+	CHECK_INT(import(account_a, task_a, "RU", in, strlen(in), 0, &res, &err), 0);
+	json_decref(res);
+}
+
 int main(void)
 {
 	setup();
@@ -410,6 +553,10 @@ int main(void)
 	test_rejected_cap();
 	test_dry_run_and_owner();
 	test_pool_settings_restored();
+	test_many_duplicates();
+	test_huge_row();
+	test_writer_error();
+	test_conn_discard();
 	teardown();
 	return vt_done();
 }

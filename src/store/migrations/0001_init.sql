@@ -62,6 +62,15 @@ CREATE INDEX resource_refs_to ON resource_refs(to_id);
 -- The clients of a task, one row per imported line. `state`: pending,
 -- in_progress, finished; `outcome` the final one. Recall bookkeeping per
 -- DESIGN.md: `owed` the rule the next recall is for, done_* per condition.
+-- An imported number appears once per task, but no index enforces it: the
+-- clients import (store_sqlite_import.c) is the only writer that
+-- deduplicates (vd_store_client_add, a test or template call, does not). It
+-- holds the write transaction from start to commit, loads the task's
+-- numbers (SELECT phone_e164 ... WHERE task_id = ?, via clients_due) into
+-- an in-memory set of E.164 digits packed into integers, and skips a row
+-- whose number is in the set. A unique index receiving phone numbers in
+-- file order (random order for the index) made the import 2-3x slower
+-- (docs/internals/import.md). Any other bulk writer must dedupe the same way.
 CREATE TABLE clients (
   id              INTEGER PRIMARY KEY,
   account_id      INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
@@ -81,8 +90,7 @@ CREATE TABLE clients (
   done_no_answer  INTEGER NOT NULL DEFAULT 0,
   done_machine    INTEGER NOT NULL DEFAULT 0,
   done_short      INTEGER NOT NULL DEFAULT 0,
-  done_failure    INTEGER NOT NULL DEFAULT 0,
-  UNIQUE (task_id, phone_e164)
+  done_failure    INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX clients_due ON clients(task_id, state, next_attempt_ms);
 
