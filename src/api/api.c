@@ -51,6 +51,8 @@ static const struct vd_route routes[] = {
 	{"GET", "/api/v1/tasks/{id}/calls", api_task_calls, NULL, false, 0},
 	{"GET", "/api/v1/calls/{id}", api_call_get, NULL, false, 0},
 	{"GET", "/api/v1/calls/{id}/recording.wav", api_call_recording, NULL, false, 0},
+	{"POST", "/api/v1/templates/{id}/calls", api_template_call_create, NULL, false, 0},
+	{"GET", "/api/v1/templates/{id}/calls/{id}", api_template_call_get, NULL, false, 0},
 	{"POST", "/api/v1/tasks/{id}/start", api_task_start, NULL, false, 0},
 	{"POST", "/api/v1/tasks/{id}/pause", api_task_pause, NULL, false, 0},
 	{"POST", "/api/v1/tasks/{id}/cancel", api_task_cancel, NULL, false, 0},

@@ -24,14 +24,14 @@ static const char *kind_label(enum vd_kind k)
 /* The JSON answer for a stored resource. */
 static json_t *res_view(enum vd_kind kind, const struct vd_res *r)
 {
-	/* Only trunks hold a secret to strip; every other body is answered as
+	/* Only trunks and templates hold a secret to strip; every other body is answered as
 	 * parsed, without the deep copy vd_resource_public makes (a list page of
 	 * 100 tasks spent most of its time copying JSON: bench/api). */
 	json_t *body = json_loads(r->body, 0, NULL);
 	json_t *o = body;
 	if (!body) {
 		o = json_object();
-	} else if (kind == VD_KIND_TRUNK) {
+	} else if (kind == VD_KIND_TRUNK || kind == VD_KIND_TEMPLATE) {
 		o = vd_resource_public(kind, body);
 		json_decref(body);
 	}
@@ -207,6 +207,20 @@ void api_res_create(struct vd_req *req)
 		goto out;
 	}
 	vd_info("api", "created %s id=%lld account=%lld", vd_kind_name(kind), (long long)id, (long long)acct);
+	if (kind == VD_KIND_TEMPLATE) {
+		/* The webhook signing secret is shown this once, like a token. */
+		struct vd_res r = {0};
+		err = vd_store_res_get(api->store, kind, acct, id, &r);
+		if (err) {
+			api_store_error(req, err, kind_label(kind));
+			goto out;
+		}
+		json_t *o = res_view(kind, &r);
+		vd_res_reset(&r);
+		if (o) json_object_set(o, "callback_secret", json_object_get(v->body, "callback_secret"));
+		vd_resp_json(req, 201, o);
+		goto out;
+	}
 	api_answer_res(req, 201, kind, id);
 out:
 	vd_validated_reset(v);

@@ -7,6 +7,7 @@
 #include "core/e164.h"
 #include "core/pattern.h"
 #include "core/rfc3339.h"
+#include "util/secret.h"
 #include "util/tz.h"
 
 #include <errno.h>
@@ -365,7 +366,7 @@ static int audio_kind_check(struct vd_store *st, struct vd_jv *jv, int64_t accou
 }
 
 static int v_task(struct vd_store *st, int64_t account_id, struct vd_jv *jv, struct vd_validated *v,
-		  bool is_template)
+		  bool is_template, const json_t *old)
 {
 	static const char *const task_known[] = {"name", "script_id", "dial_plan_id", "ambient_audio_id",
 		"amd", "caller_id", "default_redirect", "start", "cps", "ring_timeout_s", "window",
@@ -374,7 +375,7 @@ static int v_task(struct vd_store *st, int64_t account_id, struct vd_jv *jv, str
 	static const char *const tmpl_known[] = {"name", "script_id", "dial_plan_id", "ambient_audio_id",
 		"amd", "caller_id", "default_redirect", "cps", "ring_timeout_s", "window",
 		"ineffective_duration_s", "gender_detection", "e164_country", "recall", "description",
-		"callback_url", NULL};
+		"callback_url", "callback_secret", NULL};
 	static const char *const amd_modes[] = {"background", "lockout", NULL};
 	static const char *const cid_modes[] = {"default", "group", "number", NULL};
 	static const char *const redirects[] = {"hangup", "dial_plan", "route", "custom", "script", NULL};
@@ -574,6 +575,22 @@ static int v_task(struct vd_store *st, int64_t account_id, struct vd_jv *jv, str
 		if (!vd_jv_string(jv, "callback_url", false, 2000, NULL, &url) && url && *url &&
 		    strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
 			vd_jv_fail(jv, "callback_url", "must be an http:// or https:// URL");
+		/* The key that signs result webhooks (HMAC-SHA256): write-only;
+		 * kept on update when absent; generated on create when absent and
+		 * shown once in the create answer. */
+		const json_t *sec = json_object_get(jv->in, "callback_secret");
+		if (sec && !json_is_null(sec)) {
+			if (!json_is_string(sec) || json_string_length(sec) < 16 || json_string_length(sec) > 256)
+				return vd_jv_fail(jv, "callback_secret", "must be a string of 16 to 256 characters");
+			json_object_set(jv->out, "callback_secret", (json_t *)sec);
+		} else if (old && json_is_string(json_object_get(old, "callback_secret"))) {
+			json_object_set(jv->out, "callback_secret", json_object_get(old, "callback_secret"));
+		} else {
+			char secret[VD_TOKEN_LEN];
+			uint8_t unused[32];
+			vd_token_new(secret, unused);
+			json_object_set_new(jv->out, "callback_secret", json_string(secret));
+		}
 	}
 	return jv->failed ? -EINVAL : 0;
 }
@@ -596,8 +613,8 @@ int vd_validate_resource(struct vd_store *st, enum vd_kind kind, int64_t account
 		case VD_KIND_ROUTE: rc = v_route(&jv, out); break;
 		case VD_KIND_SCRIPT: rc = v_script(&jv, out); break;
 		case VD_KIND_AUDIO: rc = v_audio(&jv, out, old); break;
-		case VD_KIND_TASK: rc = v_task(st, account_id, &jv, out, false); break;
-		case VD_KIND_TEMPLATE: rc = v_task(st, account_id, &jv, out, true); break;
+		case VD_KIND_TASK: rc = v_task(st, account_id, &jv, out, false, old); break;
+		case VD_KIND_TEMPLATE: rc = v_task(st, account_id, &jv, out, true, old); break;
 		default: rc = -EINVAL; break;
 		}
 	}
@@ -609,6 +626,11 @@ int vd_validate_resource(struct vd_store *st, enum vd_kind kind, int64_t account
 json_t *vd_resource_public(enum vd_kind kind, const json_t *body)
 {
 	json_t *o = json_deep_copy(body);
+	if (kind == VD_KIND_TEMPLATE && o) {
+		json_object_set_new(o, "has_callback_secret",
+				    json_boolean(json_is_string(json_object_get(o, "callback_secret"))));
+		json_object_del(o, "callback_secret");
+	}
 	if (kind == VD_KIND_TRUNK && o) {
 		json_object_set_new(o, "has_password", json_boolean(json_is_string(json_object_get(o, "password"))));
 		json_object_del(o, "password");

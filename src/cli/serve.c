@@ -7,11 +7,13 @@
 #include "api/api.h"
 #include "cli/cli.h"
 #include "dialer/dialer.h"
+#include "hooks/outbox.h"
 #include "tel/tel.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/secret.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -56,8 +58,8 @@ int vd_cmd_serve(int argc, char **argv)
 		fprintf(stderr, "voxdial: --data: cannot create %s: %s\n", data, strerror(errno));
 		return 1;
 	}
-	if (vd_secret_init()) {
-		fprintf(stderr, "voxdial: libsodium failed to initialize\n");
+	if (vd_secret_init() || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "voxdial: libsodium or libcurl failed to initialize\n");
 		return 1;
 	}
 
@@ -89,10 +91,14 @@ int vd_cmd_serve(int argc, char **argv)
 		fprintf(stderr, "voxdial: cannot start telephony on %s (%s)\n", sip, strerror(-err));
 		return 1;
 	}
+	struct vd_outbox *outbox = NULL;
+	err = vd_outbox_start(&outbox, st);
+	if (err) vd_err("serve", "webhook delivery disabled: cannot start its thread (%d)", err);
 	struct vd_api *api = NULL;
 	struct vd_api_params ap = {.store = st, .addr = addr, .port = port, .data_dir = data};
 	err = vd_api_start(&api, &ap);
 	if (err) {
+		vd_outbox_stop(outbox);
 		vd_dialer_quiesce(dialer);
 		vd_tel_stop(tel);
 		vd_dialer_stop(dialer);
@@ -112,7 +118,9 @@ int vd_cmd_serve(int argc, char **argv)
 	vd_dialer_quiesce(dialer);
 	vd_tel_stop(tel);
 	vd_dialer_stop(dialer);
+	vd_outbox_stop(outbox);
 	vd_store_close(st);
+	curl_global_cleanup();
 	vd_info("serve", "stopped");
 	return 0;
 }

@@ -42,6 +42,7 @@ struct trunk_rt {
 struct task_rt {
 	int64_t id, account_id, updated_ms;
 	char status[16];
+	bool is_template;           /* always running, never completes */
 	bool seen;
 	bool ok;                    /* config loaded */
 	char why[200];              /* why not ok / why waiting, logged once */
@@ -302,6 +303,7 @@ static int refresh_one(void *arg, const struct vd_dial_task *dt)
 		d->tasks[d->ntasks++] = t;
 	}
 	t->seen = true;
+	t->is_template = dt->is_template;
 	if (strcmp(t->status, dt->status)) {
 		vd_info("dialer", "task=%lld status=%s", (long long)t->id, dt->status);
 		task_drop_due(t);   /* a cancel may have finished prefetched clients */
@@ -536,8 +538,8 @@ static void dial_task(struct vd_dialer *d, struct task_rt *t, int64_t now)
 		if (dial_one(d, t, c, now) != 0) return;
 		t->idue++;
 	}
-	/* Nothing due: is the task finished? */
-	if (t->inflight == 0 && now >= t->next_done_check_ms) {
+	/* Nothing due: is the task finished? (A template waits for more.) */
+	if (!t->is_template && t->inflight == 0 && now >= t->next_done_check_ms) {
 		t->next_done_check_ms = now + 1000;
 		int64_t left = 0;
 		if (vd_store_task_unfinished(d->st, t->id, &left) == 0 && left == 0 &&

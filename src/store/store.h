@@ -230,9 +230,10 @@ int vd_store_task_stats(struct vd_store *st, int64_t account_id, int64_t task_id
 /* The done[] slot names, in order: busy, no_answer, machine, short, failure. */
 const char *vd_store_done_name(int i);
 
-/* Tasks the dialer tracks: running, scheduled, paused. */
+/* Tasks the dialer tracks: running, scheduled, paused; and every template. */
 struct vd_dial_task {
 	int64_t account_id, task_id;
+	bool is_template;          /* a template: always "running", never completes */
 	char status[16];
 	int64_t updated_ms;
 	const char *body;          /* JSON text, valid during the callback */
@@ -313,5 +314,38 @@ int vd_store_task_cancel(struct vd_store *st, int64_t account_id, int64_t task_i
 int vd_store_client_add(struct vd_store *st, int64_t account_id, int64_t task_id,
 			const char *client_id, const char *phone_e164, const char *variables,
 			int64_t *row_id);
+
+/* ---- template calls (CRM) and the webhook outbox ---- */
+
+struct vd_template_call_req {
+	int64_t account_id, template_id;
+	const char *idempotency_key;   /* NULL: none (every request is new) */
+	const char *client_id, *phone_e164, *variables, *callback_url;  /* may be NULL */
+};
+/* Creates the client and the template-call row, or finds the row with the
+ * same idempotency key (*existed). -ENOENT: not the account's template. */
+int vd_store_template_call(struct vd_store *st, const struct vd_template_call_req *r, int64_t *call_id,
+			   bool *existed);
+
+struct vd_template_call {
+	int64_t id, template_id;
+	char client_id[128], phone[32], state[16], outcome[16];
+	int attempts;
+	int64_t created_ms;
+};
+int vd_store_template_call_get(struct vd_store *st, int64_t account_id, int64_t template_id,
+			       int64_t call_id, struct vd_template_call *out);
+
+struct vd_webhook {
+	int64_t id, account_id, template_id;
+	const char *url, *body;    /* valid during the callback */
+	int attempts;
+};
+typedef int (vd_webhook_cb)(void *arg, const struct vd_webhook *w);
+/* Undelivered webhooks due at now_ms, oldest first, at most `limit`. */
+int vd_store_webhooks_due(struct vd_store *st, int64_t now_ms, int limit, vd_webhook_cb *cb, void *arg);
+/* Records a delivery attempt: delivered, or retry at next_ms, or give up. */
+int vd_store_webhook_result(struct vd_store *st, int64_t id, bool delivered, int64_t next_ms,
+			    bool give_up, const char *error);
 
 #endif

@@ -18,9 +18,9 @@ int vd_store_dial_tasks(struct vd_store *st, vd_dial_task_cb *cb, void *arg)
 	int err = vd_conn_acquire(st, &c);
 	if (err) return err;
 	sqlite3_stmt *s = vd_conn_stmt(c,
-		"SELECT account_id, id, status, updated_ms, body FROM resources"
-		" WHERE kind = 'task' AND status IN ('running', 'scheduled', 'paused')"
-		" ORDER BY id");
+		"SELECT account_id, id, coalesce(status, 'running'), updated_ms, body, kind = 'template'"
+		" FROM resources WHERE (kind = 'task' AND status IN ('running', 'scheduled', 'paused'))"
+		" OR kind = 'template' ORDER BY id");
 	if (!s) { err = -EIO; goto out; }
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -29,6 +29,7 @@ int vd_store_dial_tasks(struct vd_store *st, vd_dial_task_cb *cb, void *arg)
 			.task_id = sqlite3_column_int64(s, 1),
 			.updated_ms = sqlite3_column_int64(s, 3),
 			.body = (const char *)sqlite3_column_text(s, 4),
+			.is_template = sqlite3_column_int(s, 5) != 0,
 		};
 		vd_col_copy(s, 2, t.status, sizeof t.status);
 		if (cb(arg, &t)) { rc = SQLITE_DONE; break; }
@@ -216,6 +217,29 @@ int vd_store_attempt_end(struct vd_store *st, const struct vd_attempt_end *e)
 	err = vd_sqlite_err(c, sqlite3_step(s), "update client");
 	sqlite3_reset(s);
 	if (err) goto out;
+	if (e->finished) {
+		/* The CRM's result, queued in the same transaction that finishes
+		 * the client (a template call's client only). */
+		s = vd_conn_stmt(c,
+			"INSERT INTO webhook_outbox(account_id, template_id, url, body, next_ms, created_ms)"
+			" SELECT t.account_id, t.template_id, t.callback_url, json_object("
+			"  'call_id', t.id, 'template_id', t.template_id, 'client_id', l.client_id,"
+			"  'phone', l.phone_e164, 'status', l.outcome, 'outcome', k.outcome, 'result', k.result,"
+			"  'sip_code', k.sip_code, 'attempts', l.attempts, 'duration_s', k.duration_s,"
+			"  'variables', json(k.variables),"
+			"  'recording_url', CASE WHEN k.recording IS NULL THEN NULL"
+			"   ELSE '/api/v1/calls/' || k.id || '/recording.wav' END,"
+			"  'ended_at', strftime('%Y-%m-%dT%H:%M:%SZ', k.ended_ms / 1000, 'unixepoch')), ?2, ?2"
+			" FROM template_calls t JOIN clients l ON l.id = t.client_row_id JOIN calls k ON k.id = ?3"
+			" WHERE t.client_row_id = ?1 AND t.callback_url IS NOT NULL");
+		if (!s) { err = -EIO; goto out; }
+		sqlite3_bind_int64(s, 1, e->client_row_id);
+		sqlite3_bind_int64(s, 2, e->ended_ms);
+		sqlite3_bind_int64(s, 3, e->call_id);
+		err = vd_sqlite_err(c, sqlite3_step(s), "queue webhook");
+		sqlite3_reset(s);
+		if (err) goto out;
+	}
 	s = vd_conn_stmt(c, "UPDATE resources SET last_call_ms = max(coalesce(last_call_ms, 0), ?2) WHERE id = ?1");
 	if (!s) { err = -EIO; goto out; }
 	sqlite3_bind_int64(s, 1, e->task_id);
