@@ -170,12 +170,13 @@ def free_media_base():
     raise OSError("no free media port block")
 
 
-def _udp_bound(port):
+def _udp_bound(port, table="/proc/net/udp"):
     """True when some socket is bound to 127.0.0.1:port or *:port (reads
-    /proc/net/udp, so it never races SIPp for the port)."""
+    /proc/net/udp, or /proc/net/tcp for SIPp's TCP mode, so it never races
+    SIPp for the port)."""
     want = (":%04X" % port)
     try:
-        with open("/proc/net/udp") as f:
+        with open(table) as f:
             for line in f.readlines()[1:]:
                 local = line.split()[1]
                 if local.endswith(want) and local[:8] in ("0100007F", "00000000"):
@@ -422,7 +423,8 @@ class Sipp:
                                      stdout=self._screen, stderr=subprocess.STDOUT)
         self.returncode = None
         try:
-            poll(lambda: self.proc.poll() is not None or _udp_bound(self.port),
+            table = "/proc/net/tcp" if "t1" in [str(a) for a in args] else "/proc/net/udp"
+            poll(lambda: self.proc.poll() is not None or _udp_bound(self.port, table),
                  ready_timeout, "sipp to bind %d" % self.port)
         except Exception:
             self.stop()

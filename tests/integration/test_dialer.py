@@ -269,6 +269,65 @@ def crash_case():
     srv.stop()
 
 
+def proxy_auth_case():
+    """407 Proxy-Authenticate: voxdial answers with Proxy-Authorization whose
+    digest the test recomputes from the password (SIPp cannot check it)."""
+    srv = t.server()
+    api = srv.account("Proxy")
+    with sipp.Sipp("proxy-auth.xml") as proxy:
+        _, _, tk = setup(api, proxy, trunk_extra={"username": "vduser", "password": "pr0xy-pass"},
+                         clients=["79161234560"])
+        api.must(200, "POST", "/api/v1/tasks/%d/start" % tk["id"])
+        wait_status(api, tk["id"], "completed")
+        t.eq(calls_of(api, tk["id"])[0]["outcome"], "completed", "the call went through the proxy")
+        ev = proxy.wait_event(event="auth")
+        t.eq(ev.get("auth"), "present", "the re-sent INVITE had Proxy-Authorization")
+        want = sipp.digest_response("vduser", "pr0xy-pass", ev.get("realm"), ev.get("nonce"), ev.get("uri"))
+        t.eq(ev.get("response"), want, "the digest response is right for the password")
+    srv.stop()
+
+
+def schedule_and_pause_case():
+    srv = t.server()
+    api = srv.account("Schedule")
+    with sipp.Sipp("carrier.xml") as carrier:
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3))
+        nums = ["7916126%03d1" % i for i in range(6)]   # busy: quick
+        _, _, tk = setup(api, carrier, task_extra={"cps": 2, "start": {"mode": "scheduled", "at": at}},
+                         clients=nums)
+        got = api.must(200, "POST", "/api/v1/tasks/%d/start" % tk["id"])
+        t.eq(got["status"], "scheduled", "a future start time schedules the task")
+        t.eq(len(carrier.calls(event="invite")), 0, "nothing dialed before the start time")
+        poll(lambda: carrier.calls(event="invite"), 10, "the scheduled start")
+        t.eq(api.must(200, "GET", "/api/v1/tasks/%d" % tk["id"])["status"], "running", "running after the start time")
+        api.must(200, "POST", "/api/v1/tasks/%d/pause" % tk["id"])
+        n = len(carrier.calls(event="invite"))
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:       # observing that nothing happens while paused
+            time.sleep(0.1)
+        t.ok(len(carrier.calls(event="invite")) <= n + 1, "a paused task dials no more (one may have been on its way)")
+        st = api.must(200, "GET", "/api/v1/tasks/%d/stats" % tk["id"])
+        t.ok(st["clients"]["pending"] > 0, "clients wait while paused", st["clients"])
+        api.must(200, "POST", "/api/v1/tasks/%d/start" % tk["id"])
+        wait_status(api, tk["id"], "completed")
+        t.eq(len(carrier.calls(event="invite")), 6, "resumed and finished every client")
+    srv.stop()
+
+
+def tcp_case():
+    srv = t.server()
+    api = srv.account("TCP")
+    with sipp.Sipp("carrier.xml", args=("-t", "t1")) as carrier:
+        _, _, tk = setup(api, carrier, trunk_extra={"transport": "tcp"}, clients=["79161234561", "79161234560"])
+        api.must(200, "POST", "/api/v1/tasks/%d/start" % tk["id"])
+        wait_status(api, tk["id"], "completed")
+        got = sorted((c["phone"], c["outcome"]) for c in calls_of(api, tk["id"]))
+        t.eq(got, [("+79161234560", "completed"), ("+79161234561", "busy")], "SIP over TCP: answered and busy")
+        msgs = [m for m in carrier.sip_messages() if m.received and m.method == "INVITE"]
+        t.ok(msgs and all("TCP" in (m.header("Via") or "").upper() for m in msgs), "the INVITEs came over TCP")
+    srv.stop()
+
+
 t.case(outcomes_case)
 t.case(recall_case)
 t.case(callerid_group_case)
@@ -276,4 +335,7 @@ t.case(auth_case)
 t.case(pacing_and_window_case)
 t.case(cancel_case)
 t.case(crash_case)
+t.case(proxy_auth_case)
+t.case(schedule_and_pause_case)
+t.case(tcp_case)
 t.done()
