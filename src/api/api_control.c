@@ -99,7 +99,21 @@ void api_task_cancel(struct vd_req *req)
 {
 	struct vd_api *api = api_of(req);
 	int64_t acct = api_principal(req)->account_id, id = vd_req_param(req, 0);
-	int err = vd_store_task_cancel(api->store, acct, id);
+	/* Optional body {"hangup": true}: also end the calls in flight. */
+	size_t len = 0;
+	vd_req_body(req, &len);
+	bool hangup = false;
+	if (len) {
+		json_t *body = vd_req_json_or_400(req);
+		if (!body) return;
+		const json_t *h = json_object_get(body, "hangup");
+		if (h && !json_is_boolean(h)) {
+			vd_resp_error(req, 422, "invalid", "hangup", "hangup: must be true or false");
+			return;
+		}
+		hangup = json_is_true(h);
+	}
+	int err = vd_store_task_cancel(api->store, acct, id, hangup);
 	if (err == -EAGAIN) {
 		vd_resp_error(req, 409, "conflict", "status", "the task is already completed or cancelled");
 		return;
@@ -108,7 +122,8 @@ void api_task_cancel(struct vd_req *req)
 		api_store_error(req, err, "task");
 		return;
 	}
-	vd_info("api", "task=%lld cancelled account=%lld", (long long)id, (long long)acct);
+	vd_info("api", "task=%lld cancelled%s account=%lld", (long long)id, hangup ? " with hang-up" : "",
+		(long long)acct);
 	api_answer_res(req, 200, VD_KIND_TASK, id);
 }
 

@@ -43,6 +43,7 @@ struct task_rt {
 	int64_t id, account_id, updated_ms;
 	char status[16];
 	bool is_template;           /* always running, never completes */
+	bool hangup, hung_up;       /* cancelled with hang-up; done */
 	bool seen;
 	bool ok;                    /* config loaded */
 	char why[200];              /* why not ok / why waiting, logged once */
@@ -65,6 +66,7 @@ struct inflight {
 	int64_t call_id, task_id, account_id, client_row_id;
 	struct trunk_rt *trunk;
 	struct vd_client_recall rc;  /* before this attempt */
+	bool cut;                    /* hung up by a cancel */
 	int64_t started_ms, answered_ms;
 	char record_path[512];
 };
@@ -167,13 +169,18 @@ static void close_attempt(struct vd_dialer *d, struct inflight *f, const struct 
 		.talk_ms = talk_ms,
 		.short_max_duration_s = rules->rule[VD_OUTCOME_SHORT].enabled ? rules->short_max_duration_s : 0,
 	};
+	/* A call a cancel cut before the answer never reached anyone. */
+	if (f->cut && !answered_ms) {
+		op.never_dialed = true;
+		op.technical_failure = false;
+	}
 	enum vd_outcome o = vd_outcome_classify(&op);
 	int64_t cost = -1;
 	if (t && t->ok && vd_tariff_cost(&t->tc->tariff, answered_ms != 0, talk_ms, &cost) != 0) cost = -1;
 	struct vd_recall_state s;
 	rc_to_state(&f->rc, &s);
 	/* A task no longer running, paused or scheduled has ended: no recall. */
-	int64_t end_s = t ? VD_RECALL_NO_END : ev->ended_ms / 1000;
+	int64_t end_s = t && strcmp(t->status, "cancelled") ? VD_RECALL_NO_END : ev->ended_ms / 1000;
 	struct vd_recall_decision dec = vd_recall_decide(rules, &s, o, ev->ended_ms / 1000, end_s);
 	struct vd_attempt_end e = {
 		.call_id = f->call_id,
@@ -304,6 +311,7 @@ static int refresh_one(void *arg, const struct vd_dial_task *dt)
 	}
 	t->seen = true;
 	t->is_template = dt->is_template;
+	t->hangup = dt->hangup;
 	if (strcmp(t->status, dt->status)) {
 		vd_info("dialer", "task=%lld status=%s", (long long)t->id, dt->status);
 		task_drop_due(t);   /* a cancel may have finished prefetched clients */
@@ -490,8 +498,27 @@ static int dial_one(struct vd_dialer *d, struct task_rt *t, const struct vd_due_
 	return 0;
 }
 
+/* Cancel with hang-up: end every call of the task in flight (once). */
+static void hang_up_task(struct vd_dialer *d, struct task_rt *t)
+{
+	t->hung_up = true;
+	unsigned n = 0;
+	for (int i = 0; i < BUCKETS; i++) {
+		for (struct inflight *f = d->buckets[i]; f; f = f->next) {
+			if (f->task_id != t->id) continue;
+			f->cut = true;
+			if (vd_tel_hangup(d->tel, f->call_id) == 0) n++;
+		}
+	}
+	vd_info("dialer", "task=%lld cancelled: hanging up %u calls", (long long)t->id, n);
+}
+
 static void dial_task(struct vd_dialer *d, struct task_rt *t, int64_t now)
 {
+	if (!strcmp(t->status, "cancelled")) {
+		if (t->hangup && !t->hung_up) hang_up_task(d, t);
+		return;
+	}
 	if (!t->ok || now < t->next_try_ms) return;
 	if (!strcmp(t->status, "scheduled")) {
 		if (t->tc->start_at_ms && now >= t->tc->start_at_ms &&

@@ -230,10 +230,12 @@ int vd_store_task_stats(struct vd_store *st, int64_t account_id, int64_t task_id
 /* The done[] slot names, in order: busy, no_answer, machine, short, failure. */
 const char *vd_store_done_name(int i);
 
-/* Tasks the dialer tracks: running, scheduled, paused; and every template. */
+/* Tasks the dialer tracks: running, scheduled, paused, every template, and
+ * for a minute a task cancelled with hang-up. */
 struct vd_dial_task {
 	int64_t account_id, task_id;
 	bool is_template;          /* a template: always "running", never completes */
+	bool hangup;               /* cancelled with hang-up: end its calls in flight */
 	char status[16];
 	int64_t updated_ms;
 	const char *body;          /* JSON text, valid during the callback */
@@ -309,7 +311,7 @@ int vd_store_task_unfinished(struct vd_store *st, int64_t task_id, int64_t *n);
 /* Cancels: status -> cancelled and every pending client finished with
  * outcome "cancelled", atomically. -ENOENT (not the account's task), -EAGAIN
  * (already completed or cancelled). */
-int vd_store_task_cancel(struct vd_store *st, int64_t account_id, int64_t task_id);
+int vd_store_task_cancel(struct vd_store *st, int64_t account_id, int64_t task_id, bool hangup);
 /* Adds one client (a test call or a template call); *row_id. */
 int vd_store_client_add(struct vd_store *st, int64_t account_id, int64_t task_id,
 			const char *client_id, const char *phone_e164, const char *variables,

@@ -18,10 +18,13 @@ int vd_store_dial_tasks(struct vd_store *st, vd_dial_task_cb *cb, void *arg)
 	int err = vd_conn_acquire(st, &c);
 	if (err) return err;
 	sqlite3_stmt *s = vd_conn_stmt(c,
-		"SELECT account_id, id, coalesce(status, 'running'), updated_ms, body, kind = 'template'"
+		"SELECT account_id, id, coalesce(status, 'running'), updated_ms, body, kind = 'template',"
+		" hangup_ms IS NOT NULL"
 		" FROM resources WHERE (kind = 'task' AND status IN ('running', 'scheduled', 'paused'))"
-		" OR kind = 'template' ORDER BY id");
+		" OR kind = 'template' OR (kind = 'task' AND status = 'cancelled' AND hangup_ms > ?)"
+		" ORDER BY id");
 	if (!s) { err = -EIO; goto out; }
+	sqlite3_bind_int64(s, 1, vd_store_now_ms() - 60000);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct vd_dial_task t = {
@@ -30,6 +33,7 @@ int vd_store_dial_tasks(struct vd_store *st, vd_dial_task_cb *cb, void *arg)
 			.updated_ms = sqlite3_column_int64(s, 3),
 			.body = (const char *)sqlite3_column_text(s, 4),
 			.is_template = sqlite3_column_int(s, 5) != 0,
+			.hangup = sqlite3_column_int(s, 6) != 0,
 		};
 		vd_col_copy(s, 2, t.status, sizeof t.status);
 		if (cb(arg, &t)) { rc = SQLITE_DONE; break; }
@@ -303,7 +307,7 @@ out:
 	return err;
 }
 
-int vd_store_task_cancel(struct vd_store *st, int64_t account_id, int64_t task_id)
+int vd_store_task_cancel(struct vd_store *st, int64_t account_id, int64_t task_id, bool hangup)
 {
 	struct vd_conn *c;
 	int err = vd_conn_acquire(st, &c);
@@ -321,12 +325,13 @@ int vd_store_task_cancel(struct vd_store *st, int64_t account_id, int64_t task_i
 		goto out;
 	}
 	s = vd_conn_stmt(c,
-		"UPDATE resources SET status = 'cancelled', updated_ms = ?3 WHERE id = ?1 AND account_id = ?2"
-		" AND kind = 'task' AND status NOT IN ('completed', 'cancelled')");
+		"UPDATE resources SET status = 'cancelled', updated_ms = ?3, hangup_ms = ?4 WHERE id = ?1"
+		" AND account_id = ?2 AND kind = 'task' AND status NOT IN ('completed', 'cancelled')");
 	if (!s) { err = -EIO; goto out; }
 	sqlite3_bind_int64(s, 1, task_id);
 	sqlite3_bind_int64(s, 2, account_id);
 	sqlite3_bind_int64(s, 3, vd_store_now_ms());
+	if (hangup) sqlite3_bind_int64(s, 4, vd_store_now_ms());
 	err = vd_sqlite_err(c, sqlite3_step(s), "cancel task");
 	sqlite3_reset(s);
 	if (err) goto out;

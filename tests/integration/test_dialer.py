@@ -328,6 +328,36 @@ def tcp_case():
     srv.stop()
 
 
+def cancel_hangup_case():
+    """Cancel with {"hangup": true}: calls ringing or talking are ended; a
+    ringing one counts as cancelled, a talking one as completed; no recall."""
+    srv = t.server()
+    api = srv.account("CancelHangup")
+    long_text = "This announcement is long enough to still be playing when the task is cancelled by its owner."
+    with sipp.Sipp("carrier.xml") as carrier:
+        rules = {"no_answer": {"interval_s": 1, "attempts": 3}}
+        _, _, tk = setup(api, carrier, rules=rules, task_extra={"cps": 10, "ring_timeout_s": 60},
+                         clients=["79161270002", "79161270010"], script_text=long_text)
+        api.must(200, "POST", "/api/v1/tasks/%d/start" % tk["id"])
+        poll(lambda: carrier.calls(event="ack") and carrier.calls(event="invite", ruri="79161270002"),
+             10, "one call talking and one ringing")
+        st, body, _ = api.post("/api/v1/tasks/%d/cancel" % tk["id"], {"hangup": "yes"})
+        t.eq((st, body.get("error", {}).get("field")), (422, "hangup"), "hangup must be a boolean")
+        api.must(200, "POST", "/api/v1/tasks/%d/cancel" % tk["id"], {"hangup": True})
+        poll(lambda: len(calls_of(api, tk["id"])) == 2 and all(c["outcome"] for c in calls_of(api, tk["id"])),
+             10, "both calls to end")
+        got = sorted((c["phone"], c["outcome"]) for c in calls_of(api, tk["id"]))
+        t.eq(got, [("+79161270002", "cancelled"), ("+79161270010", "completed")],
+             "the ringing call is cancelled, the talking one completed")
+        t.ok(carrier.calls(event="cancel"), "the carrier saw the CANCEL")
+        t.ok(carrier.calls(event="bye_rx"), "the carrier saw the BYE")
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:       # observing that no recall follows
+            time.sleep(0.1)
+        t.eq(len(carrier.calls(event="invite")), 2, "no recall after a cancel")
+    srv.stop()
+
+
 t.case(outcomes_case)
 t.case(recall_case)
 t.case(callerid_group_case)
@@ -338,4 +368,5 @@ t.case(crash_case)
 t.case(proxy_auth_case)
 t.case(schedule_and_pause_case)
 t.case(tcp_case)
+t.case(cancel_hangup_case)
 t.done()

@@ -34,3 +34,7 @@ CREATE TABLE webhook_outbox (
   created_ms    INTEGER NOT NULL
 );
 CREATE INDEX webhook_outbox_due ON webhook_outbox(next_ms) WHERE delivered_ms IS NULL AND failed = 0;
+
+-- Cancel with {"hangup": true}: when the user asked the dialer to hang up
+-- the task's calls in flight too (NULL: leave them to finish).
+ALTER TABLE resources ADD COLUMN hangup_ms INTEGER;
