@@ -49,6 +49,7 @@ struct task_rt {
 	char why[200];              /* why not ok / why waiting, logged once */
 	int64_t loaded_ms;
 	struct vd_task_config *tc;  /* owned; holds pointers into itself: never copied */
+	struct vd_pcm *prompt_wav;  /* the script's audio prompt, loaded once per config */
 	struct vd_callerid_pool pool;
 	struct vd_pacer pacer;
 	struct trunk_rt *trunk;
@@ -286,6 +287,15 @@ static void task_load(struct vd_dialer *d, struct task_rt *t, const char *body, 
 	bool first = !t->tc;
 	free(t->tc);
 	t->tc = tc;
+	t->prompt_wav = vd_pcm_unref(t->prompt_wav);
+	if (tc->prompt_audio_id) {
+		char path[512];
+		snprintf(path, sizeof path, "%s/audio/%lld/%lld.wav", d->data_dir, (long long)t->account_id,
+			 (long long)tc->prompt_audio_id);
+		if (vd_pcm_load_wav(path, &t->prompt_wav) != 0)
+			vd_warn("dialer", "task=%lld cannot load audio %lld: the prompt is silent", (long long)t->id,
+				(long long)tc->prompt_audio_id);
+	}
 	vd_task_config_pool(t->tc, &t->pool);
 	if (first || t->pacer.rate_mcps != t->tc->cps_mcps)
 		vd_pacer_init(&t->pacer, t->tc->cps_mcps, 1, now);
@@ -338,6 +348,7 @@ static void refresh_tasks(struct vd_dialer *d, int64_t now)
 		/* cancelled, completed or deleted: in-flight calls finish without recalls */
 		vd_info("dialer", "task=%lld no longer dialing", (long long)t->id);
 		task_drop_due(t);
+		vd_pcm_unref(t->prompt_wav);
 		free(t->tc);
 		free(t);
 		d->tasks[i] = d->tasks[--d->ntasks];
@@ -476,7 +487,9 @@ static int dial_one(struct vd_dialer *d, struct task_rt *t, const struct vd_due_
 	dl->ring_timeout_s = t->tc->ring_timeout_s;
 	dl->max_call_s = 3600;
 	snprintf(dl->record_path, sizeof dl->record_path, "%s", f->record_path);
-	if (t->tc->prompt[0]) {
+	if (t->prompt_wav) {
+		dl->prompt = vd_pcm_ref(t->prompt_wav);
+	} else if (t->tc->prompt[0]) {
 		char text[2000];
 		substitute(t->tc->prompt, c->variables, text, sizeof text);
 		if (vd_tts_say(text, NULL, &dl->prompt) != 0) dl->prompt = NULL;
@@ -693,6 +706,7 @@ void vd_dialer_stop(struct vd_dialer *d)
 	}
 	for (int i = 0; i < d->ntasks; i++) {
 		task_drop_due(d->tasks[i]);
+		vd_pcm_unref(d->tasks[i]->prompt_wav);
 		free(d->tasks[i]->tc);
 		free(d->tasks[i]);
 	}

@@ -27,29 +27,35 @@ static void copy_str(char *dst, size_t size, const json_t *v)
 	snprintf(dst, size, "%s", s ? s : "");
 }
 
-/* The first `say` text of a script graph: the start block if it says
- * something, else the first say block. Graph shape (DESIGN.md "The bot"):
- * {"start": id, "blocks": {id: {"type": "say", "text": ...}}}. */
-static void first_say(const json_t *graph, char *out, size_t size)
+/* The first `say` of a script graph: the start block if it says something,
+ * else the first say block; its "text" (TTS) or "audio_id" (an uploaded
+ * WAV). Graph shape (DESIGN.md "The bot"): {"start": id, "blocks": {id:
+ * {"type": "say", "text": ... | "audio_id": N, "next": id}}}. */
+static bool says(const json_t *b)
 {
-	out[0] = '\0';
+	return json_is_string(json_object_get(b, "text")) || json_integer_value(json_object_get(b, "audio_id")) > 0;
+}
+
+static void first_say(const json_t *graph, struct vd_task_config *tc)
+{
 	const json_t *blocks = json_object_get(graph, "blocks");
-	const json_t *start = json_object_get(blocks, json_string_value(json_object_get(graph, "start")) ?
-					      json_string_value(json_object_get(graph, "start")) : "");
-	if (start && json_is_string(json_object_get(start, "text"))) {
-		copy_str(out, size, json_object_get(start, "text"));
-		return;
-	}
-	const char *k;
-	json_t *b;
-	json_object_foreach((json_t *)blocks, k, b) {
-		const char *type = json_string_value(json_object_get(b, "type"));
-		if (type && (!strcmp(type, "say") || !strcmp(type, "ask")) &&
-		    json_is_string(json_object_get(b, "text"))) {
-			copy_str(out, size, json_object_get(b, "text"));
-			return;
+	const char *start_id = json_string_value(json_object_get(graph, "start"));
+	const json_t *b = start_id ? json_object_get(blocks, start_id) : NULL;
+	if (!b || !says(b)) {
+		const char *k;
+		json_t *v;
+		b = NULL;
+		json_object_foreach((json_t *)blocks, k, v) {
+			const char *type = json_string_value(json_object_get(v, "type"));
+			if (type && (!strcmp(type, "say") || !strcmp(type, "ask")) && says(v)) {
+				b = v;
+				break;
+			}
 		}
 	}
+	if (!b) return;
+	tc->prompt_audio_id = json_integer_value(json_object_get(b, "audio_id"));
+	copy_str(tc->prompt, sizeof tc->prompt, json_object_get(b, "text"));
 }
 
 int vd_task_config_load(struct vd_store *st, int64_t account_id, int64_t task_id, const char *body,
@@ -179,7 +185,7 @@ int vd_task_config_load(struct vd_store *st, int64_t account_id, int64_t task_id
 	}
 
 	script = load_ref(st, VD_KIND_SCRIPT, account_id, json_integer_value(json_object_get(task, "script_id")));
-	first_say(json_object_get(script, "graph"), tc->prompt, sizeof tc->prompt);
+	first_say(json_object_get(script, "graph"), tc);
 	rc = 0;
 out:
 	json_decref(task);

@@ -51,8 +51,10 @@ struct vd_task_config {
 	struct vd_callerid_entry entries[VD_TC_MAX_NUMBERS];
 	size_t nentries;
 	enum vd_callerid_mode cid_mode;
-	/* what an answered call plays until the bot lands: the script's first say */
+	/* what an answered call plays until the bot lands: the script's first
+	 * say block, its text (TTS) or its audio file */
 	char prompt[2000];
+	int64_t prompt_audio_id;       /* 0: none (use the text) */
 };
 
 /* Loads task `task_id` of `account_id` from its stored JSON `body`. Returns

@@ -358,6 +358,32 @@ def cancel_hangup_case():
     srv.stop()
 
 
+def wav_prompt_case():
+    """A script whose first say is an uploaded WAV: the answered call plays it
+    (1.5 s) and hangs up; the recording is as long as the prompt."""
+    srv = t.server()
+    api = srv.account("Wav")
+    with sipp.Sipp("carrier.xml") as carrier:
+        st, audio, _ = api.post("/api/v1/audio?kind=prompt&name=hello", raw=vdtest.wav_bytes(seconds=1.5),
+                                headers={"Content-Type": "audio/wav"})
+        t.eq(st, 201, "prompt uploaded")
+        tr = api.create("/api/v1/trunks", {"name": "c", "host": "127.0.0.1", "port": carrier.port,
+                                           "default_caller_id": CALLER})
+        dp = api.create("/api/v1/dial-plans", {"name": "p", "trunk_id": tr["id"]})
+        sc = api.create("/api/v1/scripts", {"name": "s", "graph": {"start": "a", "blocks": {
+            "a": {"type": "say", "audio_id": audio["id"]}}}})
+        tk = api.create("/api/v1/tasks", {"name": "w", "script_id": sc["id"], "dial_plan_id": dp["id"]})
+        api.must(200, "POST", "/api/v1/tasks/%d/clients" % tk["id"], raw=b"phone\n79161234560\n")
+        api.must(200, "POST", "/api/v1/tasks/%d/start" % tk["id"])
+        wait_status(api, tk["id"], "completed")
+        c = calls_of(api, tk["id"])[0]
+        t.eq(c["outcome"], "completed", "answered and completed")
+        st, wav, _ = api.get(c["recording_url"])
+        rate, channels, _, frames = vdtest.wav_info(wav)
+        t.ok(1.6 <= frames / 8000.0 <= 2.3, "the call lasted the prompt plus its tail", frames / 8000.0)
+    srv.stop()
+
+
 t.case(outcomes_case)
 t.case(recall_case)
 t.case(callerid_group_case)
@@ -369,4 +395,5 @@ t.case(proxy_auth_case)
 t.case(schedule_and_pause_case)
 t.case(tcp_case)
 t.case(cancel_hangup_case)
+t.case(wav_prompt_case)
 t.done()
