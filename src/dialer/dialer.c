@@ -554,7 +554,12 @@ static void dial_task(struct vd_dialer *d, struct task_rt *t, int64_t now)
 		if (t->idue >= t->ndue) {
 			task_drop_due(t);
 			if (vd_store_due_clients(d->st, t->id, now, PREFETCH, due_cb, t) != 0) return;
-			if (t->ndue == 0) break;
+			if (t->ndue == 0) {
+				/* Nobody due: look again in a moment rather than on
+				 * every pass (new uploads and recalls wait <= 250 ms). */
+				t->next_try_ms = now + 250;
+				break;
+			}
 		}
 		struct vd_due_client *c = &t->due[t->idue];
 		/* the client's own time zone, when the file gave one */
