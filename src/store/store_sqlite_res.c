@@ -69,12 +69,13 @@ static int refs_write(struct vd_conn *c, int64_t account_id, int64_t from_id,
 			return -ESRCH;
 		}
 		if (rc != SQLITE_ROW) return vd_sqlite_err(c, rc, "check ref");
-		s = vd_conn_stmt(c, "INSERT OR IGNORE INTO resource_refs(from_id, to_id, field)"
-				    " VALUES (?, ?, ?)");
+		s = vd_conn_stmt(c, "INSERT OR IGNORE INTO resource_refs(account_id, from_id, to_id, field)"
+				    " VALUES (?, ?, ?, ?)");
 		if (!s) return -EIO;
-		sqlite3_bind_int64(s, 1, from_id);
-		sqlite3_bind_int64(s, 2, r->id);
-		sqlite3_bind_text(s, 3, r->field ? r->field : "", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 1, account_id);
+		sqlite3_bind_int64(s, 2, from_id);
+		sqlite3_bind_int64(s, 3, r->id);
+		sqlite3_bind_text(s, 4, r->field ? r->field : "", -1, SQLITE_STATIC);
 		err = vd_sqlite_err(c, sqlite3_step(s), "insert ref");
 		if (err) return err;
 	}

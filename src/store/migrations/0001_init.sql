@@ -52,6 +52,7 @@ CREATE INDEX resources_list ON resources(account_id, kind, id);
 -- referenced row cannot be deleted (409 names the user). Both ends share one
 -- account (checked by the store when the reference is written).
 CREATE TABLE resource_refs (
+  account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
   from_id     INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
   to_id       INTEGER NOT NULL REFERENCES resources(id) ON DELETE RESTRICT,
   field       TEXT NOT NULL,
@@ -143,6 +144,7 @@ CREATE INDEX calls_task_transferred ON calls(task_id) WHERE transferred_to IS NO
 -- triggers so stats and list totals never scan the calls table and can never
 -- drift from it.
 CREATE TABLE call_counts (
+  account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
   task_id     INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
   outcome     TEXT NOT NULL,
   n           INTEGER NOT NULL,
@@ -151,9 +153,9 @@ CREATE TABLE call_counts (
 
 CREATE TRIGGER calls_count_insert AFTER INSERT ON calls WHEN NEW.task_id IS NOT NULL
 BEGIN
-  INSERT INTO call_counts(task_id, outcome, n) VALUES (NEW.task_id, '*', 1)
+  INSERT INTO call_counts(account_id, task_id, outcome, n) VALUES (NEW.account_id, NEW.task_id, '*', 1)
     ON CONFLICT DO UPDATE SET n = n + 1;
-  INSERT INTO call_counts(task_id, outcome, n) SELECT NEW.task_id, NEW.outcome, 1
+  INSERT INTO call_counts(account_id, task_id, outcome, n) SELECT NEW.account_id, NEW.task_id, NEW.outcome, 1
     WHERE NEW.outcome IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
 END;
 
@@ -161,7 +163,7 @@ CREATE TRIGGER calls_count_update AFTER UPDATE OF outcome ON calls
   WHEN NEW.task_id IS NOT NULL AND NEW.outcome IS NOT OLD.outcome
 BEGIN
   UPDATE call_counts SET n = n - 1 WHERE task_id = OLD.task_id AND outcome = OLD.outcome;
-  INSERT INTO call_counts(task_id, outcome, n) SELECT NEW.task_id, NEW.outcome, 1
+  INSERT INTO call_counts(account_id, task_id, outcome, n) SELECT NEW.account_id, NEW.task_id, NEW.outcome, 1
     WHERE NEW.outcome IS NOT NULL ON CONFLICT DO UPDATE SET n = n + 1;
 END;
 
