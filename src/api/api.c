@@ -38,6 +38,9 @@ static void metrics(struct vd_req *req)
 static const struct vd_route routes[] = {
 	{"GET", "/healthz", healthz, NULL, true, 0},
 	{"GET", "/metrics", metrics, NULL, true, 0},
+	/* the web UI (public: the page itself logs in with the session cookie) */
+	{"GET", "/", api_web_index, NULL, true, 0},
+	{"GET", "/ui/*", api_web_file, NULL, true, 0},
 	{"POST", "/api/v1/auth/login", api_login, NULL, true, 0},
 	{"POST", "/api/v1/auth/logout", api_logout, NULL, false, 0},
 	{"GET", "/api/v1/me", api_me, NULL, false, 0},

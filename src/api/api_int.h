@@ -56,6 +56,9 @@ void api_call_get(struct vd_req *req);
 extern const struct vd_stream_ops api_clients_upload_ops;
 void api_audio_upload(struct vd_req *req);
 void api_audio_file(struct vd_req *req);
+/* The embedded web UI: GET / (index.html) and GET /ui/<file>. */
+void api_web_index(struct vd_req *req);
+void api_web_file(struct vd_req *req);
 
 /* Answers `status` with the stored resource (kind, id) of the caller. */
 void api_answer_res(struct vd_req *req, unsigned status, enum vd_kind kind, int64_t id);

@@ -156,7 +156,16 @@ void vd_resp_fd(struct vd_req *req, unsigned status, const char *ctype, int fd, 
 
 void vd_resp_header(struct vd_req *req, const char *name, const char *value)
 {
-	if (req->resp) MHD_add_response_header(req->resp, name, value);
+	if (!req->resp) return;
+	/* Replace, not repeat: vd_resp_bytes sets defaults (Cache-Control:
+	 * no-store) that a handler such as the web UI's may override. */
+	const char *old = MHD_get_response_header(req->resp, name);
+	if (old) {
+		char copy[256];
+		snprintf(copy, sizeof copy, "%s", old);
+		MHD_del_response_header(req->resp, name, copy);
+	}
+	MHD_add_response_header(req->resp, name, value);
 }
 
 /* ---- request accessors ---- */

@@ -90,7 +90,8 @@ void vd_resp_bytes(struct vd_req *req, unsigned status, const char *ctype, const
 /* Serves a file region by fd (Range handled by the caller). Takes the fd. */
 void vd_resp_fd(struct vd_req *req, unsigned status, const char *ctype, int fd, uint64_t offset,
 		uint64_t len);
-/* Adds a header to the response set by the previous vd_resp_* call. */
+/* Sets a header on the response set by the previous vd_resp_* call,
+ * replacing a header of the same name. */
 void vd_resp_header(struct vd_req *req, const char *name, const char *value);
 
 #endif
