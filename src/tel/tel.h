@@ -83,4 +83,28 @@ int vd_tel_hangup(struct vd_tel *t, int64_t call_id);
  * readable from any thread). */
 unsigned vd_tel_active(const struct vd_tel *t);
 
+/* RTP send timing: each packet's send error, |time it left - its deadline|
+ * on CLOCK_MONOTONIC, in 0.1 ms buckets up to 50 ms; the last bucket holds
+ * everything at or above 50 ms. */
+#define VD_TEL_ERR_BUCKET_US 100
+#define VD_TEL_ERR_BUCKETS 500
+
+struct vd_tel_stats {
+	uint64_t rtp_sent;           /* RTP packets sent, since start */
+	uint64_t rtp_received;       /* RTP packets received on answered calls */
+	uint64_t calls_answered;     /* calls that reached 200 OK, since start */
+	unsigned calls_active;       /* calls alive now (dialing or talking) */
+	uint64_t send_err_count;     /* packets in the histogram (= rtp_sent) */
+	uint64_t send_err_sum_us;
+	uint64_t send_err_max_us;
+	uint64_t send_err_p50_us;    /* upper edge of the bucket holding the */
+	uint64_t send_err_p99_us;    /* quantile (the maximum for the overflow) */
+	uint64_t send_err_hist[VD_TEL_ERR_BUCKETS + 1];
+};
+
+/* Copies the counters into *out. Any thread. The telephony thread
+ * publishes them every 200 ms (it never locks per packet), so the figures
+ * may be up to 200 ms old; calls_active is current. Always 0. */
+int vd_tel_stats(struct vd_tel *t, struct vd_tel_stats *out);
+
 #endif
