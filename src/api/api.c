@@ -2,6 +2,7 @@
 /* The API's route table, start/stop, service endpoints and shared helpers. */
 #include "api/api_int.h"
 #include "core/rfc3339.h"
+#include "tel/tel.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -20,12 +21,72 @@ static void healthz(struct vd_req *req)
 					 "version", VD_VERSION));
 }
 
+/* Prometheus text format 0.0.4. The telephony figures come from
+ * vd_tel_stats (at most 200 ms old). The RTP send error is given twice: a
+ * summary (p50, p99 over every packet since the start) and a histogram
+ * with coarse buckets, whose differences over time give the quantiles of a
+ * window (histogram_quantile over rate(); bench/concurrent does the same).
+ * docs/internals/benchmarks.md. */
 static void metrics(struct vd_req *req)
 {
-	static const char text[] =
+	static const char up[] =
 		"# HELP voxdial_up 1 while the server answers.\n"
 		"# TYPE voxdial_up gauge\nvoxdial_up 1\n";
-	vd_resp_bytes(req, 200, "text/plain; version=0.0.4", text, sizeof text - 1);
+	struct vd_tel *tel = api_of(req)->tel;
+	struct vd_tel_stats s;
+	if (!tel || vd_tel_stats(tel, &s) != 0) {
+		vd_resp_bytes(req, 200, "text/plain; version=0.0.4", up, sizeof up - 1);
+		return;
+	}
+	char text[4096];
+	int n = snprintf(text, sizeof text,
+		"%s"
+		"# HELP voxdial_rtp_sent_total RTP packets sent.\n"
+		"# TYPE voxdial_rtp_sent_total counter\nvoxdial_rtp_sent_total %llu\n"
+		"# HELP voxdial_rtp_received_total RTP packets received on answered calls.\n"
+		"# TYPE voxdial_rtp_received_total counter\nvoxdial_rtp_received_total %llu\n"
+		"# HELP voxdial_calls_answered_total Calls answered since the start.\n"
+		"# TYPE voxdial_calls_answered_total counter\nvoxdial_calls_answered_total %llu\n"
+		"# HELP voxdial_calls_active Calls alive on the telephony thread (dialing or talking).\n"
+		"# TYPE voxdial_calls_active gauge\nvoxdial_calls_active %u\n"
+		"# HELP voxdial_rtp_send_error_seconds |RTP send time - its deadline| (0.1 ms buckets).\n"
+		"# TYPE voxdial_rtp_send_error_seconds summary\n"
+		"voxdial_rtp_send_error_seconds{quantile=\"0.5\"} %.4f\n"
+		"voxdial_rtp_send_error_seconds{quantile=\"0.99\"} %.4f\n"
+		"voxdial_rtp_send_error_seconds_sum %.6f\n"
+		"voxdial_rtp_send_error_seconds_count %llu\n"
+		"# HELP voxdial_rtp_send_error_max_seconds Largest RTP send error since the start.\n"
+		"# TYPE voxdial_rtp_send_error_max_seconds gauge\nvoxdial_rtp_send_error_max_seconds %.6f\n",
+		up, (unsigned long long)s.rtp_sent, (unsigned long long)s.rtp_received,
+		(unsigned long long)s.calls_answered, s.calls_active, (double)s.send_err_p50_us / 1e6,
+		(double)s.send_err_p99_us / 1e6, (double)s.send_err_sum_us / 1e6,
+		(unsigned long long)s.send_err_count, (double)s.send_err_max_us / 1e6);
+	static const unsigned edges_us[] = {500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500,
+					    5000, 10000, 20000, 50000};
+	if (n > 0 && (size_t)n < sizeof text)
+		n += snprintf(text + n, sizeof text - (size_t)n,
+			      "# HELP voxdial_rtp_send_error_hist_seconds The RTP send error as a histogram.\n"
+			      "# TYPE voxdial_rtp_send_error_hist_seconds histogram\n");
+	uint64_t below = 0;
+	unsigned b = 0;
+	for (size_t i = 0; i < sizeof edges_us / sizeof edges_us[0] && n > 0 && (size_t)n < sizeof text; i++) {
+		for (; b < edges_us[i] / VD_TEL_ERR_BUCKET_US; b++) below += s.send_err_hist[b];
+		n += snprintf(text + n, sizeof text - (size_t)n,
+			      "voxdial_rtp_send_error_hist_seconds_bucket{le=\"%g\"} %llu\n",
+			      (double)edges_us[i] / 1e6, (unsigned long long)below);
+	}
+	if (n > 0 && (size_t)n < sizeof text)
+		n += snprintf(text + n, sizeof text - (size_t)n,
+			      "voxdial_rtp_send_error_hist_seconds_bucket{le=\"+Inf\"} %llu\n"
+			      "voxdial_rtp_send_error_hist_seconds_sum %.6f\n"
+			      "voxdial_rtp_send_error_hist_seconds_count %llu\n",
+			      (unsigned long long)s.send_err_count, (double)s.send_err_sum_us / 1e6,
+			      (unsigned long long)s.send_err_count);
+	if (n < 0 || (size_t)n >= sizeof text) {
+		vd_resp_bytes(req, 500, "text/plain", "metrics overflow\n", 17);
+		return;
+	}
+	vd_resp_bytes(req, 200, "text/plain; version=0.0.4", text, (size_t)n);
 }
 
 #define CONFIG_ROUTES(base) \
@@ -176,6 +237,7 @@ int vd_api_start(struct vd_api **out, const struct vd_api_params *p)
 	struct vd_api *api = calloc(1, sizeof *api);
 	if (!api) return -ENOMEM;
 	api->store = p->store;
+	api->tel = p->tel;
 	snprintf(api->data_dir, sizeof api->data_dir, "%s", p->data_dir ? p->data_dir : "./data");
 	struct vd_http_params hp = {
 		.addr = p->addr,

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct vd_store;
+struct vd_tel;
 struct vd_api;
 
 struct vd_api_params {
@@ -14,6 +15,8 @@ struct vd_api_params {
 	const char *addr;
 	uint16_t port;               /* 0: any free port */
 	const char *data_dir;        /* recordings, audio, reports */
+	struct vd_tel *tel;          /* borrowed, may be NULL: /metrics then
+	                              * prints no telephony figures */
 };
 
 int vd_api_start(struct vd_api **out, const struct vd_api_params *p);

@@ -12,6 +12,7 @@
 struct vd_api {
 	struct vd_store *store;
 	struct vd_http *http;
+	struct vd_tel *tel;          /* borrowed; NULL without telephony */
 	char data_dir[512];
 };
 

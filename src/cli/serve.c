@@ -95,7 +95,7 @@ int vd_cmd_serve(int argc, char **argv)
 	err = vd_outbox_start(&outbox, st);
 	if (err) vd_err("serve", "webhook delivery disabled: cannot start its thread (%d)", err);
 	struct vd_api *api = NULL;
-	struct vd_api_params ap = {.store = st, .addr = addr, .port = port, .data_dir = data};
+	struct vd_api_params ap = {.store = st, .addr = addr, .port = port, .data_dir = data, .tel = tel};
 	err = vd_api_start(&api, &ap);
 	if (err) {
 		vd_outbox_stop(outbox);
