@@ -9,6 +9,7 @@ all: build
 
 deps:
 	@./scripts/deps.sh
+	@./scripts/e2e-deps.sh
 
 build: deps
 	cmake -S . -B build $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -8,6 +8,7 @@ PKGS=(
   libicu-dev libcsv-dev libcurl4-openssl-dev libxlsxwriter-dev curl
   libre-dev libspandsp-dev libspeexdsp-dev libsndfile1-dev
   espeak-ng libespeak-ng-dev sox sip-tester python3 wrk valgrind cppcheck
+  nodejs chromium
 )
 missing=()
 for p in "${PKGS[@]}"; do

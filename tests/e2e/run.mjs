@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Browser tests of the web UI: Playwright (playwright-core) driving
+// Debian's Chromium against a running `voxdial serve`.
+//
+//   node tests/e2e/run.mjs BASE_URL EMAIL PASSWORD OUTDIR [CARRIER_PORT]
+//
+// BASE_URL is the server (http://127.0.0.1:PORT), EMAIL/PASSWORD an account
+// admin, OUTDIR receives a screenshot of every page, CARRIER_PORT is the
+// SIPp carrier (tests/sipp/carrier.xml) the trunk points at; without it the
+// campaign steps are skipped. Every step is one check; the last line is
+// "N passed, M failed" and the exit code is 0 only when nothing failed.
+// tests/integration/test_e2e.py starts the server and the carrier and runs
+// this under ctest.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const [BASE, EMAIL, PASSWORD, OUTDIR, CARRIER_PORT] = process.argv.slice(2);
+if (!BASE || !EMAIL || !PASSWORD || !OUTDIR) {
+  console.error('usage: node run.mjs BASE_URL EMAIL PASSWORD OUTDIR [CARRIER_PORT]');
+  process.exit(2);
+}
+fs.mkdirSync(OUTDIR, { recursive: true });
+const T0 = Date.now();
+let passed = 0, failed = 0;
+const consoleErrors = [];
+
+function log(s) { process.stdout.write(s + '\n'); }
+
+async function step(name, fn) {
+  const t = Date.now();
+  try {
+    await fn();
+    passed++;
+    log(`ok   ${name} (${Date.now() - t} ms)`);
+  } catch (e) {
+    failed++;
+    log(`FAIL ${name}: ${String(e && e.stack ? e.stack : e).split('\n').slice(0, 6).join('\n     ')}`);
+    try {
+      await page.screenshot({ path: path.join(OUTDIR, `fail-${name.replace(/\W+/g, '_')}.png`) });
+      // close what the failed step left open so the next step starts clean
+      for (let i = 0; i < 3 && await page.locator('.modal').count(); i++) await page.keyboard.press('Escape');
+    } catch (x) { /* page gone */ }
+  }
+}
+
+function expect(cond, what) { if (!cond) throw new Error(what); }
+
+// Whole pages, but the viewport while a dialog is open (a fixed overlay
+// over a scrolled full-page capture comes out misplaced).
+async function shot(name) {
+  const modal = (await page.locator('.modal').count()) > 0;
+  await page.screenshot({ path: path.join(OUTDIR, name + '.png'), fullPage: !modal });
+}
+
+/** Polls fn() until truthy (deadline ms). */
+async function until(fn, what, ms = 15000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+function wav(seconds = 1, rate = 16000) {
+  const n = Math.floor(seconds * rate);
+  const b = Buffer.alloc(44 + n * 2);
+  b.write('RIFF', 0); b.writeUInt32LE(36 + n * 2, 4); b.write('WAVE', 8); b.write('fmt ', 12);
+  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22); b.writeUInt32LE(rate, 24);
+  b.writeUInt32LE(rate * 2, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34); b.write('data', 36); b.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(8000 * Math.sin(2 * Math.PI * 440 * i / rate)), 44 + i * 2);
+  return b;
+}
+
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vd-e2e-chromium-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+  viewport: { width: 1440, height: 900 },
+  locale: 'en-GB',
+  timezoneId: 'UTC',
+});
+context.setDefaultTimeout(10000);
+const page = context.pages()[0] || await context.newPage();
+page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+page.on('pageerror', (e) => consoleErrors.push('pageerror: ' + e.message));
+
+// ---- helpers over the app's markup ----
+const dialog = () => page.locator('.modal').last();
+const field = (root, p) => root.locator(`[data-path="${p}"]`).first();
+async function fill(root, p, value) {
+  const f = field(root, p);
+  const input = f.locator('input:not([type=checkbox]):not([type=file]), textarea').first();
+  await input.fill(String(value));
+}
+async function choose(root, p, label) {
+  await field(root, p).locator('select').first().selectOption({ label });
+}
+async function save() {
+  await dialog().locator('.modal-foot .btn-primary').click();
+}
+async function savedAndClosed() {
+  await until(async () => (await page.locator('.modal').count()) === 0, 'the dialog to close');
+}
+async function fieldError(root, p) {
+  const e = field(root, p).locator('.field-error').first();
+  await e.waitFor();
+  return e.textContent();
+}
+async function goto(hash, testid) {
+  await page.goto(BASE + '/' + hash);
+  if (testid) await page.locator(`section[data-testid="${testid}"]`).waitFor();
+  await page.waitForLoadState('networkidle');
+}
+async function rowCount(loc = 'section.page tbody tr[data-id]') { return page.locator(loc).count(); }
+
+const ids = {};
+let taskUrl = '';
+
+await step('login page, wrong password, then log in', async () => {
+  await page.goto(BASE + '/');
+  await page.locator('#login-email').waitFor();
+  expect(page.url().endsWith('#/login'), 'unauthenticated visit lands on #/login');
+  await shot('01-login');
+  await page.fill('#login-email', EMAIL);
+  await page.fill('#login-password', 'wrong-password');
+  await page.click('form.login-card button[type=submit]');
+  await page.locator('.login-card .form-error:not([hidden])').waitFor();
+  expect(await page.inputValue('#login-email') === EMAIL, 'the email is kept after a failed login');
+  await page.fill('#login-password', PASSWORD);
+  await page.click('form.login-card button[type=submit]');
+  await page.locator('section[data-testid="tasks"]').waitFor();
+  const cookies = await context.cookies(BASE);
+  const c = cookies.find((x) => x.name === 'vd_session');
+  expect(c && c.httpOnly, 'an HttpOnly session cookie');
+  expect(await page.evaluate(() => document.cookie.includes('vd_session')) === false, 'the session is out of script reach');
+  expect(await page.evaluate(() => Object.keys(localStorage).every((k) => k === 'vd_lang')), 'no token in localStorage');
+});
+
+await step('side menu as in the guide', async () => {
+  const labels = await page.locator('nav.menu').innerText();
+  for (const s of ['Calls', 'Call tasks', 'Call task templates', 'Telephony', 'Recall rules', 'Caller ID groups', 'Dial plans',
+    'Trunks', 'Call routing', 'Scripts', 'Audio files']) expect(labels.toLowerCase().includes(s.toLowerCase()), 'menu has ' + s);
+});
+
+await step('trunk: a validation error at its field, then created', async () => {
+  await goto('#/trunks', 'trunks');
+  await page.click('[data-testid="new"]');
+  const d = dialog();
+  await fill(d, 'name', 'SIPp carrier');
+  await fill(d, 'host', 'bad host!');
+  await fill(d, 'port', CARRIER_PORT || 5060);
+  await fill(d, 'default_caller_id', '+74950000001');
+  await fill(d, 'max_channels', 50);
+  await fill(d, 'max_cps', 50);
+  await save();
+  const msg = await fieldError(d, 'host');
+  expect(/host/i.test(msg), 'host error names the host: ' + msg);
+  expect(await field(d, 'name').locator('input').inputValue() === 'SIPp carrier', 'typed name kept');
+  expect(await field(d, 'port').locator('input').inputValue() === String(CARRIER_PORT || 5060), 'typed port kept');
+  await shot('02-trunk-validation');
+  await fill(d, 'host', '127.0.0.1');
+  await save();
+  await savedAndClosed();
+  await page.locator('section[data-testid="trunks"] tbody tr[data-id]').first().waitFor();
+  ids.trunk = Number(await page.locator('section[data-testid="trunks"] tbody tr[data-id]').first().getAttribute('data-id'));
+  await shot('03-trunks');
+});
+
+await step('dial plan with a tariff', async () => {
+  await goto('#/dial-plans', 'dial-plans');
+  await page.click('[data-testid="new"]');
+  const d = dialog();
+  await fill(d, 'name', 'Carrier plan');
+  await choose(d, 'trunk_id', 'SIPp carrier');
+  await fill(d, 'tariff.per_minute', '1.5');
+  await fill(d, 'tariff.billing_step_s', '60');
+  await shot('04-dial-plan-dialog');
+  await save();
+  await savedAndClosed();
+  await until(async () => /1\.5 RUB/.test(await page.locator('section[data-testid="dial-plans"] tbody').innerText()), 'the plan row');
+  await shot('05-dial-plans');
+});
+
+await step('caller ID group with numbers per trunk', async () => {
+  await goto('#/callerid-groups', 'callerid-groups');
+  await page.click('[data-testid="new"]');
+  const d = dialog();
+  await fill(d, 'name', 'Moscow numbers');
+  await field(d, 'numbers[0].number').locator('input').fill('+74950000011');
+  await field(d, 'numbers[0].trunk_id').locator('select').selectOption({ label: 'SIPp carrier' });
+  await d.locator('[data-testid="new-number"]').click();
+  await field(d, 'numbers[1].number').locator('input').fill('+74950000011');
+  await field(d, 'numbers[1].trunk_id').locator('select').selectOption({ label: 'SIPp carrier' });
+  await save();
+  const msg = await fieldError(d, 'numbers[1]');
+  expect(/duplicate/i.test(msg), 'the duplicate number is flagged on its row: ' + msg);
+  await field(d, 'numbers[1].number').locator('input').fill('+74950000012');
+  await save();
+  await savedAndClosed();
+  await until(async () => /\+74950000012/.test(await page.locator('section[data-testid="callerid-groups"] tbody').innerText()), 'the group row');
+  await shot('06-callerid-groups');
+});
+
+await step('recall rules with the live preview', async () => {
+  await goto('#/recall-rules', 'recall-rules');
+  await page.click('[data-testid="new"]');
+  const d = dialog();
+  await fill(d, 'name', 'Busy twice');
+  await field(d, 'rules.busy.interval_s').locator('input').fill('2');
+  await field(d, 'rules.busy.attempts').locator('input').fill('2');
+  const result = d.locator('[data-testid="preview-result"]');
+  await until(async () => (await result.locator('tbody tr').count()) === 2, 'two preview rows for busy, busy');
+  await d.locator('[data-testid="recall-preview"] button[data-outcome="busy"]').click();
+  await until(async () => /Finished/.test(await result.innerText()), 'the third busy finishes the client');
+  expect(/\+2 s/.test(await result.innerText()), 'the 2 s interval shows in the schedule');
+  await shot('07-recall-preview');
+  await d.locator('[data-testid="preview-clear"]').click();
+  await d.locator('[data-testid="recall-preview"] button[data-outcome="busy"]').click();
+  await d.locator('[data-testid="recall-preview"] button[data-outcome="completed"]').click();
+  await until(async () => /client reached/.test(await result.innerText()), 'an answer stops the recalls');
+  await field(d, 'rules.busy.attempts').locator('input').fill('0');
+  await save();
+  const msg = await fieldError(d, 'rules.busy.attempts');
+  expect(/between|at least|must/i.test(msg), 'attempts 0 refused at its field: ' + msg);
+  await field(d, 'rules.busy.attempts').locator('input').fill('2');
+  await save();
+  await savedAndClosed();
+  await until(async () => /Busy twice/.test(await page.locator('section[data-testid="recall-rules"] tbody').innerText()), 'the rule row');
+  await shot('08-recall-rules');
+});
+
+await step('route: invalid pattern checked inline and by the server, then created', async () => {
+  await goto('#/routes', 'routes');
+  await page.click('[data-testid="new"]');
+  const d = dialog();
+  await fill(d, 'name', 'Operators PBX');
+  await field(d, 'pattern').locator('input').fill('_8[5-2]XX');
+  const inline = await d.locator('[data-testid="pattern-check"]').innerText();
+  expect(/position 6/.test(inline), 'the inline check names the position: ' + inline);
+  await d.locator('[data-testid="add-trunk"]').selectOption({ label: 'SIPp carrier' });
+  await save();
+  const msg = await fieldError(d, 'pattern');
+  expect(/position 6/.test(msg), 'the server error at the pattern field names the position: ' + msg);
+  expect(await field(d, 'name').locator('input').inputValue() === 'Operators PBX', 'typed name kept');
+  await shot('09-route-validation');
+  await field(d, 'pattern').locator('input').fill('_8XXXXXXXXXX');
+  expect(/valid/i.test(await d.locator('[data-testid="pattern-check"]').innerText()), 'valid pattern acknowledged');
+  await save();
+  await savedAndClosed();
+  await until(async () => /_8XXXXXXXXXX/.test(await page.locator('section[data-testid="routes"] tbody').innerText()), 'the route row');
+  await shot('10-routes');
+});
+
+await step('script: JSON editor checks and the diagram', async () => {
+  await goto('#/scripts', 'scripts');
+  await page.click('[data-testid="new"]');
+  const d = dialog();
+  await fill(d, 'name', 'Delivery survey');
+  await save();
+  await page.locator('section[data-testid="script"] [data-testid="diagram"] svg').waitFor();
+  ids.script = Number(page.url().match(/scripts\/(\d+)/)[1]);
+  expect(await page.locator('[data-testid="diagram"] g.block').count() === 4, 'four blocks drawn');
+  expect(await page.locator('[data-testid="diagram"] path.edge').count() === 4, 'four links drawn');
+  const ta = page.locator('[data-testid="graph-json"]');
+  const good = await ta.inputValue();
+  await ta.fill(good.replace('"next": "ask"', '"next": "nowhere"'));
+  await until(async () => /links to "nowhere"/.test(await page.locator('[data-testid="graph-check"]').innerText()), 'the broken link named');
+  await ta.fill(good.replace('"type": "say",', '"type": "say"'));
+  await until(async () => /line \d+/.test(await page.locator('[data-testid="graph-check"]').innerText()), 'the syntax error line');
+  await page.click('[data-testid="save"]');
+  await page.locator('[data-path="graph"] .field-error').waitFor();
+  await shot('11-script-error');
+  await ta.fill(good);
+  await until(async () => /valid/.test(await page.locator('[data-testid="graph-check"]').innerText()), 'valid again');
+  await page.click('[data-testid="save"]');
+  await page.locator('.toast').first().waitFor();
+  await shot('12-script');
+});
+
+await step('audio file: upload a .wav and listen', async () => {
+  await goto('#/audio', 'audio');
+  await page.click('[data-testid="new"]');
+  const d = dialog();
+  await d.locator('[data-testid="audio-file"]').setInputFiles({ name: 'office.wav', mimeType: 'audio/wav', buffer: wav(1) });
+  expect(await d.locator('#audio-name').inputValue() === 'office', 'name taken from the file');
+  await d.locator('#audio-kind').selectOption('ambient');
+  await d.locator('[data-testid="audio-upload"]').click();
+  await savedAndClosed();
+  const audio = page.locator('section[data-testid="audio"] tbody audio').first();
+  await audio.waitFor();
+  await audio.evaluate((a) => { a.preload = 'auto'; a.load(); });
+  await until(() => audio.evaluate((a) => a.readyState >= 1 && a.duration > 0.9), 'the audio element to load');
+  await shot('13-audio');
+});
+
+const CLIENTS = 'phone,client_id,name\n' + [0, 1, 3, 4, 5, 7, 8, 9, 0, 1, 3, 0].map((d, i) =>
+  `7916123${String(i).padStart(3, '0')}${d},c${i},Client ${i}`).join('\n') + '\n';
+
+await step('task: dependent fields, cps 0 refused at its field, saved with a clients file', async () => {
+  await goto('#/tasks', 'tasks');
+  await page.click('[data-testid="new"]');
+  const d = dialog();
+  const text = await d.innerText();
+  for (const s of ['Add new call task', 'Task name', 'Please select script', 'Dial plan', 'Ambient noise',
+    'Human/Robot identification system', 'Definable phone number', 'Redirect by default', 'Task start mode',
+    'Number of simultaneous calls', 'Call candidates file', 'Recall rules']) expect(text.includes(s), 'dialog says ' + s);
+  await fill(d, 'name', 'E2E campaign');
+  await field(d, 'script_id').locator('select').selectOption({ label: 'Delivery survey' });
+  expect(/clients-template\.csv/.test(await d.locator('[data-testid="download-template"]').getAttribute('href')), 'Download template link');
+  await choose(d, 'dial_plan_id', 'Carrier plan');
+  // dependent fields appear only with their option
+  expect(await field(d, 'caller_id.group_id').isHidden(), 'no group select by default');
+  await choose(d, 'caller_id.mode', 'CallerID Groups');
+  expect(await field(d, 'caller_id.group_id').isVisible(), 'group select with CallerID Groups');
+  await choose(d, 'caller_id.group_id', 'Moscow numbers');
+  expect(await field(d, 'amd.mode').isHidden(), 'no AMD mode while disabled');
+  await choose(d, 'amd.enabled', 'Enabled');
+  await choose(d, 'amd.mode', 'Detection mode with lockout');
+  expect(await field(d, 'amd.greeting_audio_id').isVisible(), 'greeting file with lockout');
+  await choose(d, 'amd.enabled', 'Disabled');
+  await choose(d, 'default_redirect.type', 'Call transfer');
+  expect(await field(d, 'default_redirect.route_id').isVisible(), 'route select with Call transfer');
+  await choose(d, 'default_redirect.route_id', 'Operators PBX');
+  await choose(d, 'start.mode', 'Scheduled');
+  expect(await field(d, 'start.at').isVisible(), 'start time with Scheduled');
+  await choose(d, 'start.mode', 'Manually');
+  await choose(d, 'recall.mode', 'Use template');
+  await choose(d, 'recall.rule_set_id', 'Busy twice');
+  await fill(d, 'ring_timeout_s', 5);
+  await fill(d, 'cps', 0);
+  await d.locator('[data-testid="clients-file"]').setInputFiles({ name: 'clients.csv', mimeType: 'text/csv', buffer: Buffer.from(CLIENTS) });
+  await shot('14-task-dialog');
+  await save();
+  const msg = await fieldError(d, 'cps');
+  expect(/cps/.test(msg), 'the cps error at its field: ' + msg);
+  expect(await field(d, 'name').locator('input').inputValue() === 'E2E campaign', 'typed name kept');
+  expect(await field(d, 'caller_id.group_id').locator('select').inputValue() !== '', 'chosen group kept');
+  expect(await d.locator('[data-testid="clients-file"]').evaluate((i) => i.files.length) === 1, 'chosen file kept');
+  await shot('15-task-validation');
+  await fill(d, 'cps', 20);
+  await save();
+  const imp = page.locator('[data-testid="import-result"]');
+  await imp.waitFor();
+  expect(/12\s*Imported/.test(await imp.innerText()), 'twelve clients imported: ' + await imp.innerText());
+  await shot('16-import-result');
+  await page.keyboard.press('Escape');
+  await savedAndClosed();
+  await until(async () => /E2E campaign/.test(await page.locator('section[data-testid="tasks"] tbody').innerText()), 'the task row');
+  await shot('17-tasks');
+});
+
+await step('tasks list: search, status filter, period, page size', async () => {
+  const tbody = page.locator('section[data-testid="tasks"] tbody');
+  await page.fill('[data-testid="search"]', 'nothing-like-this');
+  await until(async () => /Nothing here yet/.test(await tbody.innerText()), 'empty search');
+  await page.fill('[data-testid="search"]', 'E2E');
+  await until(async () => /E2E campaign/.test(await tbody.innerText()), 'search by name');
+  const id = await tbody.locator('tr[data-id]').first().getAttribute('data-id');
+  ids.task = Number(id);
+  await page.fill('[data-testid="search"]', id);
+  await until(async () => (await tbody.locator('tr[data-id]').count()) === 1, 'search by id');
+  await page.fill('[data-testid="search"]', '');
+  await page.click('[data-testid="status-filter"] button[data-status="running"]');
+  await until(async () => /Nothing here yet/.test(await tbody.innerText()), 'no running task yet');
+  await page.click('[data-testid="status-filter"] button[data-status="draft"]');
+  await until(async () => /E2E campaign/.test(await tbody.innerText()), 'the draft task');
+  await page.click('[data-testid="status-filter"] button[data-status="all"]');
+  await page.fill('[data-testid="period-from"]', '2099-01-01T00:00');
+  await until(async () => /Nothing here yet/.test(await tbody.innerText()), 'no task with calls after 2099');
+  await page.click('[data-testid="period-clear"]');
+  await until(async () => /E2E campaign/.test(await tbody.innerText()), 'period cleared');
+  await page.click('[data-testid="page-size"] button[data-size="50"]');
+  await until(async () => /E2E campaign/.test(await tbody.innerText()), 'page size 50');
+});
+
+await step('task page: start against the SIPp carrier, charts and call list fill', async () => {
+  if (!CARRIER_PORT) throw new Error('no CARRIER_PORT given');
+  taskUrl = `#/tasks/${ids.task}`;
+  await goto(taskUrl, 'task');
+  await page.locator('[data-testid="chart-calls"]').waitFor();
+  expect(await page.locator('[data-testid="chart-calls"]').getAttribute('data-total') === '0', 'no calls before start');
+  await shot('18-task-draft');
+  const t0 = Date.now();
+  await page.click('[data-testid="start"]');
+  await until(async () => /Running|Completed/.test(await page.locator('.page-head').innerText()), 'the task to run');
+  await until(async () => Number(await page.locator('[data-testid="chart-calls"]').getAttribute('data-total')) > 0, 'the calls chart to fill', 30000);
+  await until(async () => (await rowCount('[data-testid="calls"] tbody tr[data-id]')) > 0, 'the call list to fill');
+  await shot('19-task-running');
+  await until(async () => /Completed/.test(await page.locator('.page-head').innerText()), 'the task to complete', 90000);
+  await until(async () => Number(await page.locator('[data-testid="chart-calls"]').getAttribute('data-total')) >= 14, 'every call counted', 8000);
+  const status = page.locator('[data-testid="chart-status"] li[data-key="finished"] .legend-value');
+  expect(await status.innerText() === '12', 'twelve clients finished');
+  expect(Number(await page.locator('[data-testid="chart-results"]').getAttribute('data-total')) > 0, 'results chart filled');
+  expect(await page.locator('[data-testid="chart-calls"] path, [data-testid="chart-calls"] circle[data-key]').count() >= 3, 'calls pie has slices');
+  log(`     campaign ran in ${Date.now() - t0} ms`);
+  await shot('20-task-completed');
+});
+
+await step('call list: page sizes and filters', async () => {
+  const rows = () => rowCount('[data-testid="calls"] tbody tr[data-id]');
+  expect(await rows() === 10, 'page size 10 by default');
+  await page.click('section[data-testid="task"] [data-testid="page-size"] button[data-size="50"]');
+  await until(async () => (await rows()) >= 14, 'page size 50 shows every call');
+  await page.fill('[data-testid="filter-client"]', 'c1');
+  await until(async () => {
+    const txt = await page.locator('[data-testid="calls"] tbody').innerText();
+    return (await rows()) >= 1 && txt.split('\n').every((l) => !/\bc\d+\b/.test(l) || /\bc1\b/.test(l));
+  }, 'the client ID filter');
+  await page.click('[data-testid="filter-clear"]');
+  await until(async () => (await rows()) >= 14, 'cleared');
+  await page.fill('[data-testid="filter-from"]', '2099-01-01T00:00');
+  await until(async () => (await rows()) === 0, 'no call after 2099');
+  await page.fill('[data-testid="filter-from"]', '2000-01-01T00:00');
+  await until(async () => (await rows()) >= 14, 'every call after 2000');
+  await page.selectOption('[data-testid="filter-outcome"]', 'busy');
+  await until(async () => (await rows()) >= 1 && (await page.locator('[data-testid="calls"] tbody .badge-busy').count()) === (await rows()), 'busy only');
+  await page.click('[data-testid="filter-clear"]');
+  await until(async () => (await rows()) >= 14, 'cleared again');
+});
+
+await step('play a recording inline and open call details', async () => {
+  const play = page.locator('[data-testid="calls"] [data-testid="play"]:not([disabled])').first();
+  await play.click();
+  const audio = page.locator('[data-testid="player"]');
+  await audio.waitFor();
+  await until(() => audio.evaluate((a) => a.readyState >= 1 && a.duration > 0), 'the recording to load');
+  await shot('21-recording');
+  const row = page.locator('[data-testid="calls"] tbody tr[data-id]').filter({ has: page.locator('.badge-completed') }).first();
+  await row.locator('[data-testid="details"]').click();
+  const d = page.locator('[data-testid="call-details"]');
+  await d.waitFor();
+  const txt = await d.innerText();
+  expect(/SIP code\s*200/.test(txt), 'SIP code 200 shown');
+  expect(/Client \d+/.test(await d.locator('[data-testid="call-variables"]').innerText()), 'the name variable shown');
+  await shot('22-call-details');
+  await page.keyboard.press('Escape');
+});
+
+await step('language switch: Russian labels, kept across reloads', async () => {
+  await goto('#/tasks', 'tasks');
+  await page.click('[data-testid="lang"] button[data-lang="ru"]');
+  await until(async () => /Задания на обзвон/.test(await page.locator('nav.menu').innerText()), 'the Russian menu');
+  await page.reload();
+  await page.locator('section[data-testid="tasks"]').waitFor();
+  expect(/Правила перезвона/.test(await page.locator('nav.menu').innerText()), 'still Russian after reload');
+  await page.click('[data-testid="new"]');
+  const text = await dialog().innerText();
+  for (const s of ['Добавить задание на обзвон', 'Название задания', 'Выберите сценарий', 'План набора', 'Фоновый шум',
+    'Определяемый номер', 'Переадресация по умолчанию', 'Количество одновременных звонков']) expect(text.includes(s), 'RU dialog says ' + s);
+  await shot('23-ru-task-dialog');
+  await page.keyboard.press('Escape');
+  await goto(taskUrl, 'task');
+  await page.locator('[data-testid="calls"] tbody tr[data-id]').first().waitFor();
+  await shot('24-ru-task');
+  await page.click('[data-testid="lang"] button[data-lang="en"]');
+  await until(async () => /Call tasks/.test(await page.locator('nav.menu').innerText()), 'back to English');
+});
+
+await step('call task template: create and see the callback secret once', async () => {
+  await goto('#/templates', 'templates');
+  await page.click('[data-testid="new"]');
+  const d = dialog();
+  expect(/Add new call task template/.test(await d.innerText()), 'the guide\'s title');
+  await fill(d, 'name', 'CRM leads');
+  await field(d, 'script_id').locator('select').selectOption({ label: 'Delivery survey' });
+  await choose(d, 'dial_plan_id', 'Carrier plan');
+  await fill(d, 'callback_url', 'ftp://nope');
+  await save();
+  expect(/http/.test(await fieldError(d, 'callback_url')), 'callback URL refused at its field');
+  await fill(d, 'callback_url', 'https://crm.example/hook');
+  await save();
+  await page.locator('[data-testid="secret-dialog"]').waitFor();
+  await shot('25-template-secret');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
+  await savedAndClosed();
+  await until(async () => /CRM leads/.test(await page.locator('section[data-testid="templates"] tbody').innerText()), 'the template row');
+  await shot('26-templates');
+});
+
+await step('delete with confirmation', async () => {
+  const row = page.locator('section[data-testid="templates"] tbody tr[data-id]').first();
+  await row.locator('[data-testid="delete"]').click();
+  const c = page.locator('[data-testid="confirm"]');
+  await c.waitFor();
+  await shot('27-confirm-delete');
+  await c.locator('.btn-danger').click();
+  await until(async () => /Nothing here yet/.test(await page.locator('section[data-testid="templates"] tbody').innerText()), 'the row gone');
+});
+
+await step('no console errors and no CSP violations', async () => {
+  const bad = consoleErrors.filter((m) => !/status of 4\d\d|401|422|409/.test(m));
+  expect(bad.length === 0, 'console errors: ' + bad.join(' | '));
+});
+
+await step('log out', async () => {
+  await page.click('[data-testid="logout"]');
+  await page.locator('#login-email').waitFor();
+  await page.goto(BASE + '/#/tasks');
+  await page.locator('#login-email').waitFor();
+});
+
+await context.close();
+fs.rmSync(userDataDir, { recursive: true, force: true });
+log(`e2e took ${((Date.now() - T0) / 1000).toFixed(1)} s; screenshots in ${OUTDIR}`);
+log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
