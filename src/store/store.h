@@ -350,4 +350,50 @@ int vd_store_webhooks_due(struct vd_store *st, int64_t now_ms, int limit, vd_web
 int vd_store_webhook_result(struct vd_store *st, int64_t id, bool delivered, int64_t next_ms,
 			    bool give_up, const char *error);
 
+/* ---- call reports (XLSX exports; store_sqlite_reports.c) ---- */
+
+struct vd_report {
+	int64_t id, account_id, task_id;
+	bool with_variables;
+	char status[16];           /* queued | running | done | failed */
+	int64_t rows_total, rows_done;
+	char path[512];            /* the file once done, "" before */
+	char error[256];           /* why it failed, "" otherwise */
+	int64_t created_ms, finished_ms;  /* finished 0: not yet */
+};
+
+/* Queues a report of a task of the account; -ENOENT if the task is not the
+ * account's. */
+int vd_store_report_create(struct vd_store *st, int64_t account_id, int64_t task_id,
+			   bool with_variables, int64_t *id);
+/* -ENOENT for a missing or foreign report. */
+int vd_store_report_get(struct vd_store *st, int64_t account_id, int64_t id, struct vd_report *out);
+/* The worker's side, with the database's authority: marks the oldest queued
+ * report running and returns it; -ENOENT when none is queued. */
+int vd_store_report_claim(struct vd_store *st, struct vd_report *out);
+/* Start-up: reports left running (a crash or a stop mid-export) go back to
+ * queued; *n receives how many. */
+int vd_store_reports_requeue(struct vd_store *st, int *n);
+int vd_store_report_progress(struct vd_store *st, int64_t id, int64_t rows_total, int64_t rows_done);
+/* done (path set) or failed (error set); stamps finished_ms. */
+int vd_store_report_finish(struct vd_store *st, int64_t id, bool ok, int64_t rows_done,
+			   const char *path, const char *error);
+
+/* The export's read: a dedicated connection (not a pool slot) holding one
+ * read transaction, so the variable names, the count and the rows all come
+ * from the same snapshot while dialing goes on. */
+struct vd_report_reader;
+/* -ENOENT if the task is not the account's. *rows: the task's calls. */
+int vd_store_report_reader_open(struct vd_store *st, int64_t account_id, int64_t task_id,
+				struct vd_report_reader **out, int64_t *rows);
+typedef int (vd_name_cb)(void *arg, const char *name);
+/* The union of the variable names of the task's calls, in the order they
+ * first appear (by call id, then position); stops when cb returns non-zero. */
+int vd_store_report_reader_variables(struct vd_report_reader *r, vd_name_cb *cb, void *arg);
+/* Every call of the task in id order, one row in memory at a time; stops
+ * (and returns 0) when cb returns non-zero. */
+int vd_store_report_reader_calls(struct vd_report_reader *r, vd_call_cb *cb, void *arg);
+/* Ends the read and closes the connection. NULL is fine. */
+void vd_store_report_reader_close(struct vd_report_reader *r);
+
 #endif

@@ -89,6 +89,16 @@ static void conn_close(struct vd_conn *c)
 	free(c);
 }
 
+int vd_conn_open_dedicated(struct vd_store *st, struct vd_conn **out)
+{
+	return conn_open(st->path, out);
+}
+
+void vd_conn_close(struct vd_conn *c)
+{
+	if (c) conn_close(c);
+}
+
 int vd_conn_acquire(struct vd_store *st, struct vd_conn **out)
 {
 	pthread_mutex_lock(&st->lock);

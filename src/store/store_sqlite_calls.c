@@ -14,12 +14,9 @@ void vd_call_reset(struct vd_call *c)
 	memset(c, 0, sizeof *c);
 }
 
-#define CALL_COLS "id, coalesce(task_id, 0), coalesce(template_id, 0), client_id, phone, caller_id," \
-	" attempt, recall_for, outcome, result, amd, gender, currency, transferred_to, sip_code," \
-	" planned_ms, started_ms, answered_ms, ended_ms, duration_s, cost_minor, variables," \
-	" recording IS NOT NULL, recording"
+#define CALL_COLS VD_CALL_COLS
 
-static void call_from_row(sqlite3_stmt *s, struct vd_call *c)
+void vd_call_from_row(sqlite3_stmt *s, struct vd_call *c)
 {
 	memset(c, 0, sizeof *c);
 	c->id = sqlite3_column_int64(s, 0);
@@ -118,7 +115,7 @@ int vd_store_calls_list(struct vd_store *st, int64_t account_id, int64_t task_id
 			sqlite3_bind_int64(s, 8, (int64_t)(q->page - 1) * q->per_page);
 			while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 				struct vd_call call;
-				call_from_row(s, &call);
+				vd_call_from_row(s, &call);
 				int stop = cb(arg, &call);
 				vd_call_reset(&call);
 				if (stop) { rc = SQLITE_DONE; break; }
@@ -143,7 +140,7 @@ int vd_store_call_get(struct vd_store *st, int64_t account_id, int64_t call_id,
 	sqlite3_bind_int64(s, 2, account_id);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		call_from_row(s, out);
+		vd_call_from_row(s, out);
 	else
 		err = rc == SQLITE_DONE ? -ENOENT : vd_sqlite_err(c, rc, "get call");
 	sqlite3_reset(s);

@@ -37,4 +37,18 @@ int vd_sqlite_err(struct vd_conn *c, int rc, const char *what);
 char *vd_col_strdup(sqlite3_stmt *s, int i);
 void vd_col_copy(sqlite3_stmt *s, int i, char *dst, size_t size);
 
+/* The columns of a call row, in the order vd_call_from_row reads them
+ * (store_sqlite_calls.c; also the report export's stream). */
+#define VD_CALL_COLS "id, coalesce(task_id, 0), coalesce(template_id, 0), client_id, phone, caller_id," \
+	" attempt, recall_for, outcome, result, amd, gender, currency, transferred_to, sip_code," \
+	" planned_ms, started_ms, answered_ms, ended_ms, duration_s, cost_minor, variables," \
+	" recording IS NOT NULL, recording"
+/* Fills *c from a row selected with VD_CALL_COLS (c->variables malloc'd). */
+void vd_call_from_row(sqlite3_stmt *s, struct vd_call *c);
+
+/* A connection outside the pool, for one long read (a report export) that
+ * must not hold a pooled slot for minutes. Close it with vd_conn_close. */
+int vd_conn_open_dedicated(struct vd_store *st, struct vd_conn **out);
+void vd_conn_close(struct vd_conn *c);
+
 #endif

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* SQLite store: call reports. The `reports` rows are the queue of the report
+ * worker (src/reports/report.c); the reader streams a task's calls for the
+ * XLSX on its own connection inside one read transaction, so a million-row
+ * export neither holds a pool slot nor sees rows change under it (WAL lets
+ * the dialer keep writing meanwhile). */
+#include "store/store_sqlite_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REPORT_COLS "id, account_id, task_id, with_variables, status, rows_total, rows_done," \
+	" path, error, created_ms, finished_ms"
+
+static void report_from_row(sqlite3_stmt *s, struct vd_report *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(s, 0);
+	r->account_id = sqlite3_column_int64(s, 1);
+	r->task_id = sqlite3_column_int64(s, 2);
+	r->with_variables = sqlite3_column_int(s, 3) != 0;
+	vd_col_copy(s, 4, r->status, sizeof r->status);
+	r->rows_total = sqlite3_column_int64(s, 5);
+	r->rows_done = sqlite3_column_int64(s, 6);
+	vd_col_copy(s, 7, r->path, sizeof r->path);
+	vd_col_copy(s, 8, r->error, sizeof r->error);
+	r->created_ms = sqlite3_column_int64(s, 9);
+	r->finished_ms = sqlite3_column_int64(s, 10);
+}
+
+int vd_store_report_create(struct vd_store *st, int64_t account_id, int64_t task_id,
+			   bool with_variables, int64_t *id)
+{
+	struct vd_conn *c;
+	int err = vd_conn_acquire(st, &c);
+	if (err) return err;
+	/* One statement: the task check and the insert cannot be split by a
+	 * concurrent delete. No row inserted = not the account's task. */
+	sqlite3_stmt *s = vd_conn_stmt(c, "INSERT INTO reports(account_id, task_id, with_variables, created_ms)"
+					  " SELECT ?1, id, ?3, ?4 FROM resources"
+					  " WHERE id = ?2 AND account_id = ?1 AND kind = 'task'");
+	if (!s) { err = -EIO; goto out; }
+	sqlite3_bind_int64(s, 1, account_id);
+	sqlite3_bind_int64(s, 2, task_id);
+	sqlite3_bind_int(s, 3, with_variables ? 1 : 0);
+	sqlite3_bind_int64(s, 4, vd_store_now_ms());
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) { err = vd_sqlite_err(c, rc, "create report"); goto out; }
+	if (sqlite3_changes(c->db) == 0) { err = -ENOENT; goto out; }
+	*id = sqlite3_last_insert_rowid(c->db);
+out:
+	vd_conn_release(st, c);
+	return err;
+}
+
+int vd_store_report_get(struct vd_store *st, int64_t account_id, int64_t id, struct vd_report *out)
+{
+	struct vd_conn *c;
+	int err = vd_conn_acquire(st, &c);
+	if (err) return err;
+	sqlite3_stmt *s = vd_conn_stmt(c, "SELECT " REPORT_COLS " FROM reports WHERE id = ? AND account_id = ?");
+	if (!s) { err = -EIO; goto out; }
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, account_id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		report_from_row(s, out);
+	else
+		err = rc == SQLITE_DONE ? -ENOENT : vd_sqlite_err(c, rc, "get report");
+	sqlite3_reset(s);
+out:
+	vd_conn_release(st, c);
+	return err;
+}
+
+int vd_store_report_claim(struct vd_store *st, struct vd_report *out)
+{
+	struct vd_conn *c;
+	int err = vd_conn_acquire(st, &c);
+	if (err) return err;
+	/* UPDATE ... RETURNING: the pick and the mark are one statement, so two
+	 * workers (never the case today) could not claim the same row. */
+	sqlite3_stmt *s = vd_conn_stmt(c, "UPDATE reports SET status = 'running', rows_done = 0"
+					  " WHERE id = (SELECT id FROM reports WHERE status = 'queued' ORDER BY id LIMIT 1)"
+					  " RETURNING " REPORT_COLS);
+	if (!s) { err = -EIO; goto out; }
+	struct vd_report r;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		report_from_row(s, &r);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE) *out = r;
+		else err = vd_sqlite_err(c, rc, "claim report");
+	} else {
+		err = rc == SQLITE_DONE ? -ENOENT : vd_sqlite_err(c, rc, "claim report");
+	}
+	sqlite3_reset(s);
+out:
+	vd_conn_release(st, c);
+	return err;
+}
+
+int vd_store_reports_requeue(struct vd_store *st, int *n)
+{
+	struct vd_conn *c;
+	int err = vd_conn_acquire(st, &c);
+	if (err) return err;
+	sqlite3_stmt *s = vd_conn_stmt(c, "UPDATE reports SET status = 'queued', rows_done = 0 WHERE status = 'running'");
+	if (!s) { err = -EIO; goto out; }
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) err = vd_sqlite_err(c, rc, "requeue reports");
+	else *n = sqlite3_changes(c->db);
+out:
+	vd_conn_release(st, c);
+	return err;
+}
+
+int vd_store_report_progress(struct vd_store *st, int64_t id, int64_t rows_total, int64_t rows_done)
+{
+	struct vd_conn *c;
+	int err = vd_conn_acquire(st, &c);
+	if (err) return err;
+	sqlite3_stmt *s = vd_conn_stmt(c, "UPDATE reports SET rows_total = ?2, rows_done = ?3 WHERE id = ?1");
+	if (!s) { err = -EIO; goto out; }
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, rows_total);
+	sqlite3_bind_int64(s, 3, rows_done);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) err = vd_sqlite_err(c, rc, "report progress");
+out:
+	vd_conn_release(st, c);
+	return err;
+}
+
+int vd_store_report_finish(struct vd_store *st, int64_t id, bool ok, int64_t rows_done,
+			   const char *path, const char *error)
+{
+	struct vd_conn *c;
+	int err = vd_conn_acquire(st, &c);
+	if (err) return err;
+	sqlite3_stmt *s = vd_conn_stmt(c, "UPDATE reports SET status = ?2, rows_done = ?3,"
+					  " rows_total = CASE WHEN ?2 = 'done' THEN ?3 ELSE rows_total END,"
+					  " path = ?4, error = ?5, finished_ms = ?6 WHERE id = ?1");
+	if (!s) { err = -EIO; goto out; }
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, ok ? "done" : "failed", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, rows_done);
+	if (ok && path) sqlite3_bind_text(s, 4, path, -1, SQLITE_STATIC);
+	if (!ok && error) sqlite3_bind_text(s, 5, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, vd_store_now_ms());
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) err = vd_sqlite_err(c, rc, "finish report");
+out:
+	vd_conn_release(st, c);
+	return err;
+}
+
+/* ---- the export's read ---- */
+
+struct vd_report_reader {
+	struct vd_conn *c;
+	int64_t account_id, task_id;
+};
+
+void vd_store_report_reader_close(struct vd_report_reader *r)
+{
+	if (!r) return;
+	if (r->c && !sqlite3_get_autocommit(r->c->db)) vd_conn_exec(r->c, "COMMIT");
+	vd_conn_close(r->c);
+	free(r);
+}
+
+int vd_store_report_reader_open(struct vd_store *st, int64_t account_id, int64_t task_id,
+				struct vd_report_reader **out, int64_t *rows)
+{
+	struct vd_report_reader *r = calloc(1, sizeof *r);
+	if (!r) return -ENOMEM;
+	r->account_id = account_id;
+	r->task_id = task_id;
+	int err = vd_conn_open_dedicated(st, &r->c);
+	if (err) goto out;
+	err = vd_conn_exec(r->c, "BEGIN");
+	if (err) goto out;
+	/* The count comes from call_counts (kept by triggers on calls), read
+	 * in the same snapshot as the rows, so it matches them. */
+	sqlite3_stmt *s = vd_conn_stmt(r->c, "SELECT coalesce((SELECT n FROM call_counts WHERE task_id = ?1"
+					     " AND outcome = '*'), 0) FROM resources"
+					     " WHERE id = ?1 AND account_id = ?2 AND kind = 'task'");
+	if (!s) { err = -EIO; goto out; }
+	sqlite3_bind_int64(s, 1, task_id);
+	sqlite3_bind_int64(s, 2, account_id);
+	int rc = sqlite3_step(s);
+	int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		err = rc == SQLITE_DONE ? -ENOENT : vd_sqlite_err(r->c, rc, "report task");
+		goto out;
+	}
+	*out = r;
+	*rows = n;
+	return 0;
+out:
+	vd_store_report_reader_close(r);
+	return err;
+}
+
+int vd_store_report_reader_variables(struct vd_report_reader *r, vd_name_cb *cb, void *arg)
+{
+	/* JSON1 walks each call's variables object once; GROUP BY keeps one
+	 * row per name (the memory is the number of distinct names), and the
+	 * order is that of first appearance: the clients file's column order. */
+	sqlite3_stmt *s = vd_conn_stmt(r->c, "SELECT j.key, min(c.id) AS first, min(j.id) AS pos"
+					     " FROM calls c, json_each(c.variables) j"
+					     " WHERE c.task_id = ?1 AND c.account_id = ?2 AND json_valid(c.variables)"
+					     " GROUP BY j.key ORDER BY first, pos");
+	if (!s) return -EIO;
+	sqlite3_bind_int64(s, 1, r->task_id);
+	sqlite3_bind_int64(s, 2, r->account_id);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		if (name && cb(arg, name)) { rc = SQLITE_DONE; break; }
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vd_sqlite_err(r->c, rc, "report variables");
+}
+
+int vd_store_report_reader_calls(struct vd_report_reader *r, vd_call_cb *cb, void *arg)
+{
+	/* calls_task (task_id, account_id, rowid) yields the rows in id order
+	 * without a sort: one row in memory at a time. */
+	sqlite3_stmt *s = vd_conn_stmt(r->c, "SELECT " VD_CALL_COLS " FROM calls"
+					     " WHERE task_id = ?1 AND account_id = ?2 ORDER BY id");
+	if (!s) return -EIO;
+	sqlite3_bind_int64(s, 1, r->task_id);
+	sqlite3_bind_int64(s, 2, r->account_id);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct vd_call call;
+		vd_call_from_row(s, &call);
+		int stop = cb(arg, &call);
+		vd_call_reset(&call);
+		if (stop) { rc = SQLITE_DONE; break; }
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vd_sqlite_err(r->c, rc, "report calls");
+}
