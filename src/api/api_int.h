@@ -69,6 +69,10 @@ void api_task_cancel(struct vd_req *req);
 void api_call_recording(struct vd_req *req);
 void api_template_call_create(struct vd_req *req);
 void api_template_call_get(struct vd_req *req);
+/* Call reports (api_reports.c). */
+void api_report_create(struct vd_req *req);
+void api_report_get(struct vd_req *req);
+void api_report_file(struct vd_req *req);
 
 /* The resource kind of a configuration path (/api/v1/trunks...). */
 int api_kind_of_path(const char *path, enum vd_kind *kind);

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "dialer/dialer.h"
 #include "hooks/outbox.h"
+#include "reports/report.h"
 #include "tel/tel.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -94,11 +95,15 @@ int vd_cmd_serve(int argc, char **argv)
 	struct vd_outbox *outbox = NULL;
 	err = vd_outbox_start(&outbox, st);
 	if (err) vd_err("serve", "webhook delivery disabled: cannot start its thread (%d)", err);
+	struct vd_reports *reports = NULL;
+	err = vd_reports_start(&reports, st, data);
+	if (err) vd_err("serve", "call reports disabled: cannot start their worker (%d)", err);
 	struct vd_api *api = NULL;
 	struct vd_api_params ap = {.store = st, .addr = addr, .port = port, .data_dir = data, .tel = tel};
 	err = vd_api_start(&api, &ap);
 	if (err) {
 		vd_outbox_stop(outbox);
+		vd_reports_stop(reports);
 		vd_dialer_quiesce(dialer);
 		vd_tel_stop(tel);
 		vd_dialer_stop(dialer);
@@ -119,6 +124,7 @@ int vd_cmd_serve(int argc, char **argv)
 	vd_tel_stop(tel);
 	vd_dialer_stop(dialer);
 	vd_outbox_stop(outbox);
+	vd_reports_stop(reports);
 	vd_store_close(st);
 	curl_global_cleanup();
 	vd_info("serve", "stopped");
