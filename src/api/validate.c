@@ -4,6 +4,7 @@
 #include "api/validate.h"
 #include "api/jv.h"
 #include "app/recall_json.h"
+#include "app/script_json.h"
 #include "core/e164.h"
 #include "core/pattern.h"
 #include "core/rfc3339.h"
@@ -260,6 +261,16 @@ static int v_script(struct vd_jv *jv, struct vd_validated *v)
 	} else if (!json_is_object(g)) {
 		return vd_jv_fail(jv, "graph", "must be a JSON object (the script's block graph)");
 	} else {
+		/* Client columns are not known when a script is saved (clients
+		 * come per task), so variables are not checked here: any
+		 * {{name}} may be a column. Everything else is refused with the
+		 * block and field at fault. The graph is stored as sent. */
+		struct vd_script s;
+		struct vd_verr e;
+		int rc = vd_script_from_json(g, NULL, 0, &s, &e);
+		if (rc == -EINVAL) return vd_jv_fail(jv, e.field, "%s", e.message);
+		if (rc) return rc;
+		vd_script_reset(&s);
 		json_object_set(jv->out, "graph", (json_t *)g);
 	}
 	return 0;

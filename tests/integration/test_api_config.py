@@ -125,6 +125,15 @@ def kinds():
          {"name": "crud-script-renamed", "graph": {"blocks": {}}},
          [("missing name", {"graph": {}}, "name"),
           ("graph as an array", {"name": "x", "graph": [1, 2]}, "graph"),
+          ("a next block that does not exist", {"name": "x", "graph": {"start": "a", "blocks": {
+              "a": {"type": "say", "text": "Hi", "next": "nowhere"}}}}, "graph.blocks.a.next"),
+          ("an unreachable block", {"name": "x", "graph": {"start": "a", "blocks": {
+              "a": {"type": "say", "text": "Hi"}, "b": {"type": "say", "text": "Bye"}}}}, "graph.blocks.b"),
+          ("a loop that never listens", {"name": "x", "graph": {"start": "a", "blocks": {
+              "a": {"type": "say", "text": "Hi", "next": "b"},
+              "b": {"type": "set", "var": "n", "value": "1", "next": "a"}}}}, "graph.blocks.b.next"),
+          ("an answer without next", {"name": "x", "graph": {"start": "q", "blocks": {
+              "q": {"type": "ask", "text": "?", "branches": [{"keywords": ["yes"]}]}}}}, "graph.blocks.q.branches[0].next"),
           ("name as a number", {"name": 42}, "name"),
           ("an unknown field", {"name": "x", "graf": {}}, "graf")]),
         ("tasks", task_body(name="crud-task", cps=2.5, window={"from": "10:00", "to": "20:00", "days": [1, 2, 3],
@@ -484,7 +493,8 @@ def audio_upload():
 def script_clients_template():
     graph = {"start": "hi", "blocks": {
         "hi": {"type": "say", "text": "Hello {{name}}, you owe {{ debt_rub }} roubles", "next": "ask"},
-        "ask": {"type": "ask", "text": "Pay by {{due_date}}, {{name}}?", "branches": [{"keywords": ["yes"], "next": "r"}]},
+        "ask": {"type": "ask", "text": "Pay by {{due_date}}, {{name}}?", "branches": [{"keywords": ["yes"], "next": "r"}],
+                "no_match": "x"},
         "r": {"type": "result", "label": "agreed {{phone}}", "action": "hangup"},
         "x": {"type": "say", "text": "{{not closed"}}}
     sid = ok_create("/api/v1/scripts", {"name": "template-script", "graph": graph})["id"]
