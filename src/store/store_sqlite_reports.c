@@ -209,25 +209,50 @@ out:
 	return err;
 }
 
+/* The distinct names seen so far: an open-addressing set of at most
+ * NAMES_MAX strings (bounded: a report has at most that many variable
+ * columns; further names are left out). */
+#define NAMES_MAX 1024
+#define NAMES_SLOTS 4096
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	while (*s) h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
 int vd_store_report_reader_variables(struct vd_report_reader *r, vd_name_cb *cb, void *arg)
 {
-	/* JSON1 walks each call's variables object once; GROUP BY keeps one
-	 * row per name (the memory is the number of distinct names), and the
-	 * order is that of first appearance: the clients file's column order. */
-	sqlite3_stmt *s = vd_conn_stmt(r->c, "SELECT j.key, min(c.id) AS first, min(j.id) AS pos"
-					     " FROM calls c, json_each(c.variables) j"
-					     " WHERE c.task_id = ?1 AND c.account_id = ?2 AND json_valid(c.variables)"
-					     " GROUP BY j.key ORDER BY first, pos");
+	/* JSON1 walks each call's variables object; the names are made
+	 * distinct here, in order of first appearance (the clients file's
+	 * column order). No GROUP BY or DISTINCT in SQL: SQLite would sort
+	 * every (call, name) pair, millions of rows held in a sorter (bench:
+	 * +250 MB of RSS for a million calls with 5 variables). */
+	sqlite3_stmt *s = vd_conn_stmt(r->c, "SELECT j.key FROM calls c, json_each(c.variables) j"
+					     " WHERE c.task_id = ?1 AND c.account_id = ?2 AND json_valid(c.variables)");
 	if (!s) return -EIO;
+	char **slots = calloc(NAMES_SLOTS, sizeof *slots);
+	if (!slots) return -ENOMEM;
 	sqlite3_bind_int64(s, 1, r->task_id);
 	sqlite3_bind_int64(s, 2, r->account_id);
-	int rc;
+	int rc, err = 0, n = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(s, 0);
-		if (name && cb(arg, name)) { rc = SQLITE_DONE; break; }
+		if (!name) continue;
+		uint32_t i = name_hash(name) & (NAMES_SLOTS - 1);
+		while (slots[i] && strcmp(slots[i], name) != 0) i = (i + 1) & (NAMES_SLOTS - 1);
+		if (slots[i] || n == NAMES_MAX) continue;
+		slots[i] = strdup(name);
+		if (!slots[i]) { err = -ENOMEM; break; }
+		n++;
+		if (cb(arg, name)) break;
 	}
+	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE) err = vd_sqlite_err(r->c, rc, "report variables");
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : vd_sqlite_err(r->c, rc, "report variables");
+	for (int i = 0; i < NAMES_SLOTS; i++) free(slots[i]);
+	free(slots);
+	return err;
 }
 
 int vd_store_report_reader_calls(struct vd_report_reader *r, vd_call_cb *cb, void *arg)
