@@ -73,6 +73,10 @@ const RU = {
   // task page
   'Resume': 'Возобновить', 'Pause': 'Приостановить', 'Cancel calls': 'Отменить звонки',
   'Cancel dialing and every pending recall of this task?': 'Остановить обзвон и отменить все запланированные перезвоны?',
+  'Export call report': 'Выгрузить отчет по звонкам', 'Export call report with variables': 'Выгрузить отчет по звонкам с переменными',
+  'Download call report': 'Скачать отчет', 'Call reports': 'Отчеты по звонкам', 'Call report': 'Отчет по звонкам',
+  'Call report with variables': 'Отчет по звонкам с переменными', 'The report is being prepared': 'Отчет формируется',
+  'Queued': 'В очереди', 'Failed': 'Ошибка',
   'Statistics': 'Статистика', 'Call task status': 'Статус задания на обзвон', 'Call results': 'Результативность звонков',
   'Transfers to operators': 'Переводы на операторов', 'Pending': 'Ожидают', 'In progress': 'В работе', 'Finished': 'Завершены',
   'Effective': 'Результативные', 'Ineffective': 'Нерезультативные', 'Transferred': 'Переведены', 'Not transferred': 'Не переведены',

@@ -2,7 +2,7 @@
 // The call task page: start/pause/cancel, statistics as pie charts that
 // refresh every 2 s while the task runs, and the call list (client ID and
 // date-time filters, page size 10/50/100) with the recording played
-// inline, call details and the script.
+// inline, call details and the script; the call reports (task_reports.js).
 import { api } from './api.js';
 import { h, clear, icon, badge, toast, fmtDate, fmtTime, fmtDateTime, fmtDuration, fmtMoney, localToUtc, debounce } from './dom.js';
 import { pieChart } from './charts.js';
@@ -10,6 +10,7 @@ import { pageSizeControl, pager } from './crud.js';
 import { openModal, confirmModal } from './modal.js';
 import { uploadDialog } from './page_tasks.js';
 import { t } from './i18n.js';
+import { reportsPanel } from './task_reports.js';
 
 const OUTCOMES = ['completed', 'busy', 'no_answer', 'unavailable', 'machine', 'short', 'failure', 'cancelled'];
 const LIVE = new Set(['running', 'scheduled']);
@@ -62,6 +63,7 @@ export function render([idStr]) {
   const tbody = h('tbody');
   const foot = h('div.table-foot');
   const live = h('span.live', { hidden: true }, h('span.live-dot'), t('Live'));
+  const reports = reportsPanel(id);
 
   const clientInput = h('input.narrow', { type: 'search', placeholder: t('Client ID'), 'aria-label': t('Client ID'), dataset: { testid: 'filter-client' },
     on: { input: debounce(() => { state.client_id = clientInput.value.trim(); state.page = 1; loadCalls(); }) } });
@@ -88,6 +90,7 @@ export function render([idStr]) {
     summary,
     h('h2.section-title', t('Statistics')),
     charts,
+    reports.el,
     h('h2.section-title', t('Calls')),
     h('div.toolbar', h('div.search-wrap', icon('search'), clientInput),
       h('div.period', h('span.period-label', t('Call period')), fromInput, h('span', '—'), toInput), outcomeSel, clearBtn,
@@ -121,6 +124,7 @@ export function render([idStr]) {
       actions.append(h('button.btn', { type: 'button', dataset: { testid: 'upload' }, on: { click: () => uploadDialog(task, refresh) } },
         icon('upload'), t('Call candidates file')));
     }
+    actions.append(...reports.buttons);
     actions.append(h('a.btn', { href: `#/scripts/${task.script_id}`, dataset: { testid: 'open-script' } }, icon('script'), t('Script')));
   }
 
@@ -214,5 +218,5 @@ export function render([idStr]) {
   }
 
   refresh();
-  return { el, destroy: () => { destroyed = true; clearTimeout(timer); } };
+  return { el, destroy: () => { destroyed = true; clearTimeout(timer); reports.destroy(); } };
 }

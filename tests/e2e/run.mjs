@@ -15,6 +15,7 @@ import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 
 const [BASE, EMAIL, PASSWORD, OUTDIR, CARRIER_PORT] = process.argv.slice(2);
 if (!BASE || !EMAIL || !PASSWORD || !OUTDIR) {
@@ -89,6 +90,54 @@ context.setDefaultTimeout(10000);
 const page = context.pages()[0] || await context.newPage();
 page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
 page.on('pageerror', (e) => consoleErrors.push('pageerror: ' + e.message));
+
+// ---- XLSX (a zip of XML parts) without dependencies: the central
+// directory lists the entries; each is stored or raw-deflated. ----
+function unzip(buf) {
+  let eocd = buf.length - 22;
+  while (eocd >= 0 && buf.readUInt32LE(eocd) !== 0x06054b50) eocd--;
+  if (eocd < 0) throw new Error('not a zip file');
+  const n = buf.readUInt16LE(eocd + 10);
+  let p = buf.readUInt32LE(eocd + 16);
+  const files = {};
+  for (let i = 0; i < n; i++) {
+    if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error('bad central directory');
+    const method = buf.readUInt16LE(p + 10), csize = buf.readUInt32LE(p + 20);
+    const nlen = buf.readUInt16LE(p + 28), xlen = buf.readUInt16LE(p + 30), clen = buf.readUInt16LE(p + 32);
+    const local = buf.readUInt32LE(p + 42);
+    const name = buf.toString('utf8', p + 46, p + 46 + nlen);
+    const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+    const data = buf.subarray(start, start + csize);
+    files[name] = method === 0 ? data : zlib.inflateRawSync(data);
+    p += 46 + nlen + xlen + clen;
+  }
+  return files;
+}
+/** The first sheet as rows of cell texts (inline or shared strings, numbers). */
+function xlsxRows(buf) {
+  const files = unzip(buf);
+  const unesc = (s) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  const shared = [];
+  const ss = files['xl/sharedStrings.xml'];
+  if (ss) for (const m of ss.toString('utf8').matchAll(/<si>([\s\S]*?)<\/si>/g)) shared.push(unesc(m[1].replace(/<[^>]+>/g, '')));
+  const xml = files['xl/worksheets/sheet1.xml'].toString('utf8');
+  const rows = [];
+  for (const r of xml.matchAll(/<row[^>]*>([\s\S]*?)<\/row>/g)) {
+    const cells = [];
+    for (const c of r[1].matchAll(/<c r="([A-Z]+)\d+"([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g)) {
+      let col = 0;
+      for (const ch of c[1]) col = col * 26 + ch.charCodeAt(0) - 64;
+      const body = c[3] || '';
+      let v;
+      if (/t="inlineStr"/.test(c[2])) v = unesc(body.replace(/<[^>]+>/g, ''));
+      else if (/t="s"/.test(c[2])) v = shared[Number(body.replace(/<[^>]+>/g, ''))];
+      else v = Number(body.replace(/<[^>]+>/g, ''));
+      cells[col - 1] = v;
+    }
+    rows.push(cells);
+  }
+  return rows;
+}
 
 // ---- helpers over the app's markup ----
 const dialog = () => page.locator('.modal').last();
@@ -440,6 +489,34 @@ await step('play a recording inline and open call details', async () => {
   expect(/Client \d+/.test(await d.locator('[data-testid="call-variables"]').innerText()), 'the name variable shown');
   await shot('22-call-details');
   await page.keyboard.press('Escape');
+});
+
+await step('export both call reports, watch the progress, download and read them', async () => {
+  const total = Number(await page.locator('[data-testid="chart-calls"]').getAttribute('data-total'));
+  for (const [testid, file, vars] of [['export-report', 'task-calls.xlsx', false], ['export-report-vars', 'task-calls-variables.xlsx', true]]) {
+    const before = await page.locator('[data-testid="report"]').count();
+    await page.click(`[data-testid="${testid}"]`);
+    await until(async () => (await page.locator('[data-testid="report"]').count()) > before, 'the report to be listed');
+    const row = page.locator('[data-testid="report"]').first();
+    await until(async () => (await row.locator('[data-testid="report-download"]').count()) > 0, 'the download button', 30000);
+    const [dl] = await Promise.all([page.waitForEvent('download'), row.locator('[data-testid="report-download"]').click()]);
+    expect(/^task-\d+-calls(-variables)?\.xlsx$/.test(dl.suggestedFilename()), 'file name ' + dl.suggestedFilename());
+    const out = path.join(OUTDIR, file);
+    await dl.saveAs(out);
+    const rows = xlsxRows(fs.readFileSync(out));
+    const head = rows[0];
+    expect(head[0] === 'Client ID' && head[1] === 'Phone' && head[2] === 'Status' && head.includes('AMD') &&
+      head.includes('Gender') && head.includes('Result'), 'report columns: ' + head.join(', '));
+    expect(rows.length - 1 === total, `one row per call: ${rows.length - 1} rows, ${total} calls`);
+    expect(rows.slice(1).every((r) => /^\+7\d{10}$/.test(r[1]) && typeof r[3] === 'number' && r[3] > 40000), 'phones and Excel dates');
+    expect(head.includes('name') === vars, vars ? 'the name variable has a column' : 'no variable columns');
+    if (vars) {
+      const col = head.indexOf('name');
+      expect(rows.slice(1).every((r) => /^Client \d+$/.test(r[col])), 'every row has its name variable');
+    }
+  }
+  await page.locator('[data-testid="reports"]').scrollIntoViewIfNeeded();
+  await shot('23-call-reports');
 });
 
 await step('language switch: Russian labels, kept across reloads', async () => {

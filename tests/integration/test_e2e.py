@@ -13,6 +13,7 @@ import sys
 
 import sipp
 import vdtest
+import xlsx
 
 t = vdtest.Run(__file__)
 SRC = os.environ.get("VD_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -45,6 +46,35 @@ def browser_case():
     t.failed += int(m.group(2))
     t.eq(p.returncode, 1 if int(m.group(2)) else 0, "run.mjs exit code matches its counts")
     srv.stop()
+    check_reports(out)
+
+
+def check_reports(out):
+    """The two reports run.mjs downloaded, read again here with a real XML
+    parser: the columns, one row per call, typed cells."""
+    books = {}
+    for name in ("task-calls.xlsx", "task-calls-variables.xlsx"):
+        try:
+            with open(os.path.join(out, name), "rb") as f:
+                books[name] = xlsx.Book(f.read())
+        except (OSError, ValueError, KeyError) as e:
+            t.fail("the downloaded %s reads as XLSX" % name, e)
+    if len(books) != 2:
+        return
+    plain, plain_rows = books["task-calls.xlsx"].table()
+    varsh, vars_rows = books["task-calls-variables.xlsx"].table()
+    t.eq(plain[:3], ["Client ID", "Phone", "Status"], "the report starts with the call list's columns")
+    t.ok({"AMD", "Gender", "Result", "SIP code"} <= set(plain), "and has the call details' columns", plain)
+    t.eq(varsh, plain + ["name"], "with variables: one more column per variable")
+    t.ok(len(plain_rows) >= 14 and len(plain_rows) == len(vars_rows), "one row per call in both",
+         (len(plain_rows), len(vars_rows)))
+    t.ok(all(r.get("name", "").startswith("Client ") for r in vars_rows), "every row's name variable")
+    t.ok(any(r.get("SIP code") == 200.0 and r.get("Status") == "completed" for r in plain_rows),
+         "completed calls with SIP code 200 (a number)")
+    raw = books["task-calls.xlsx"].rows()
+    date_col = plain.index("Date")
+    t.ok(all(isinstance(r[date_col][0], float) and r[date_col][1] == "yyyy-mm-dd hh:mm:ss" for r in raw[1:]),
+         "dates are Excel dates with a date format")
 
 
 t.case(browser_case)
