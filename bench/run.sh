@@ -21,4 +21,7 @@ run bench_import --rows "${BENCH_IMPORT_ROWS:-1000000}" --split
 # API list endpoints on 1,000 tasks and 1,000,000 calls, p99 < 10 ms (bench/api/main.c)
 run bench_api --bin "$build/voxdial" --requests "${BENCH_API_REQUESTS:-1000}"
 
+# XLSX call report of 1,000,000 calls with 5 variables (< 30 s, < 100 MB) and the task page's API calls (docs/internals/reports.md)
+run bench_report --bin "$build/voxdial" --calls "${BENCH_REPORT_CALLS:-1000000}"
+
 exit $status
