@@ -283,8 +283,10 @@ struct vd_script_run {
 
 /* Starts `g` (validated, borrowed) with the client's variables `vars`
  * (copied; NULL = none) and writes the first action into *act. A script
- * without blocks answers HANGUP. Returns 0, or -EINVAL when g was not
- * validated. Any thread; a run is used by one thread at a time. */
+ * without blocks answers HANGUP. Returns 0, -EINVAL when g was not
+ * validated, or -ELOOP (the run is then done, *act untouched) after 1000
+ * set/branch steps without an action, which a validated graph cannot
+ * reach. Any thread; a run is used by one thread at a time. */
 int vd_script_run_start(struct vd_script_run *run, const struct vd_script *g,
 			const struct vd_script_vars *vars, struct vd_script_action *act);
 
@@ -296,8 +298,9 @@ int vd_script_run_switch(struct vd_script_run *run, const struct vd_script *g,
 
 /* Feeds one event; writes the next action into *act. Events that do not
  * apply to the current phase (a timeout while saying, anything after the
- * end) answer NONE. hangup ends the run (NONE). Returns 0, or -EINVAL for a
- * run that was never started or an unknown event kind. */
+ * end) answer NONE. hangup ends the run (NONE). Returns 0, -EINVAL for a
+ * run that was never started (zeroed) or an unknown event kind, -ELOOP as
+ * vd_script_run_start. */
 int vd_script_on_event(struct vd_script_run *run, const struct vd_script_event *ev,
 		       struct vd_script_action *act);
 
