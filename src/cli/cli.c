@@ -28,6 +28,10 @@ static void usage(FILE *f)
 	      "  import          --db PATH --task ID FILE\n"
 	      "  recall-preview  --rules FILE --outcomes o1,o2,... [--duration-s D]\n"
 	      "  dial            --trunk HOST:PORT --to NUMBER [--from CALLERID] [--wav F] [--record F]\n"
+	      "  amd             FILE.wav [--wait-ms N --long-speech-ms N ...]   (docs/internals/amd.md)\n"
+	      "  amd-eval        DIR LABELS.csv [--json] [--verbose]\n"
+	      "  gender          FILE.wav [--threshold-hz F]\n"
+	      "  gender-eval     DIR LABELS.csv [--json] [--verbose]\n"
 	      "  version\n", f);
 }
 
@@ -55,6 +59,10 @@ int vd_cli_main(int argc, char **argv)
 		{"import", vd_cmd_import},
 		{"recall-preview", vd_cmd_recall_preview},
 		{"dial", vd_cmd_dial},
+		{"amd", vd_cmd_amd},
+		{"amd-eval", vd_cmd_amd_eval},
+		{"gender", vd_cmd_gender},
+		{"gender-eval", vd_cmd_gender_eval},
 	};
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (!strcmp(cmd, cmds[i].name))

@@ -13,6 +13,10 @@ int vd_cmd_account(int argc, char **argv);
 int vd_cmd_import(int argc, char **argv);
 int vd_cmd_recall_preview(int argc, char **argv);
 int vd_cmd_dial(int argc, char **argv);
+int vd_cmd_amd(int argc, char **argv);
+int vd_cmd_amd_eval(int argc, char **argv);
+int vd_cmd_gender(int argc, char **argv);
+int vd_cmd_gender_eval(int argc, char **argv);
 
 /* Flag lookup shared by the commands: `--name VALUE` or `--name=VALUE`, else
  * the environment variable `env` (may be NULL), else `def`. */
