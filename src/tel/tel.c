@@ -417,6 +417,7 @@ static int answer_h(const struct sip_msg *msg, void *arg)
 static void progress_h(const struct sip_msg *msg, void *arg)
 {
 	struct call *c = arg;
+	if (c->ended) return;   /* ended (ring timeout, hang-up), not yet freed */
 	c->got_response = true;
 	if (msg->scode < 180 || c->progress_ms) return;
 	c->progress_ms = wall_ms();
@@ -440,6 +441,10 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 	(void)msg;
 	struct call *c = arg;
 	struct vd_tel *t = c->tel;
+	/* A 200 that arrives after the call ended (its ring timeout passed in
+	 * the same loop pass) must not put it in a slot: it is freed on the
+	 * next tick, and freeing releases the session, which sends the BYE. */
+	if (c->ended) return;
 	c->got_response = true;
 	c->answered_ms = wall_ms();
 	c->answer_us = mono_us();
