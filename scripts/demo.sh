@@ -35,7 +35,7 @@ trunk=$(api -X POST "$base/trunks" -d "{\"name\":\"Local carrier (SIPp)\",\"host
 plan=$(api -X POST "$base/dial-plans" -d "{\"name\":\"Russia mobile\",\"trunk_id\":$trunk,\"allowed_patterns\":[\"_79XXXXXXXXX\"],\"tariff\":{\"per_minute\":1.5,\"currency\":\"RUB\",\"billing_step_s\":60}}" | id)
 rules=$(api -X POST "$base/recall-rule-sets" -d '{"name":"Standard recalls","rules":{"busy":{"interval_s":20,"attempts":2},"no_answer":{"interval_s":30,"attempts":1},"failure":{"interval_s":30,"attempts":1}}}' | id)
 script=$(api -X POST "$base/scripts" -d '{"name":"Delivery survey","graph":{"start":"hello","blocks":{"hello":{"type":"say","text":"Hello {{name}}, this is a call about your order {{order}}.","next":"bye"},"bye":{"type":"result","label":"informed","action":"hangup"}}}}' | id)
-task=$(api -X POST "$base/tasks" -d "{\"name\":\"Demo campaign\",\"script_id\":$script,\"dial_plan_id\":$plan,\"cps\":2,\"ring_timeout_s\":10,\"window\":{\"from\":\"00:00\",\"to\":\"24:00\",\"timezone\":\"Europe/Moscow\"},\"recall\":{\"mode\":\"template\",\"rule_set_id\":$rules}}" | id)
+task=$(api -X POST "$base/tasks" -d "{\"name\":\"Demo campaign\",\"script_id\":$script,\"dial_plan_id\":$plan,\"cps\":2,\"ring_timeout_s\":10,\"ineffective_duration_s\":3,\"window\":{\"from\":\"00:00\",\"to\":\"24:00\",\"timezone\":\"Europe/Moscow\"},\"recall\":{\"mode\":\"template\",\"rule_set_id\":$rules}}" | id)
 {
   echo "phone,client_id,name,order"
   for i in $(seq 0 49); do printf '8 (916) 555-%02d-%02d,c%03d,Client %d,A-%d\n' $((i / 10)) "$i" "$i" "$i" $((1000 + i)); done
