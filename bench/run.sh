@@ -24,4 +24,7 @@ run bench_api --bin "$build/voxdial" --requests "${BENCH_API_REQUESTS:-1000}"
 # XLSX call report of 1,000,000 calls with 5 variables (< 30 s, < 100 MB) and the task page's API calls (docs/internals/reports.md)
 run bench_report --bin "$build/voxdial" --calls "${BENCH_REPORT_CALLS:-1000000}"
 
+# AMD and gender accuracy and decision times on ../shared/eval (docs/internals/amd.md)
+echo "== bench/amd"; "$root/bench/amd/run.sh" "$build" || status=1
+
 exit $status

@@ -42,7 +42,7 @@ void vd_amd_params_default(struct vd_amd_params *p)
 		.speech_db = 9.0f,
 		.min_word_ms = 100,
 		.wait_ms = 900,
-		.long_speech_ms = 3000,
+		.long_speech_ms = 2800,
 		.tone_ms = 160,
 		.max_ms = 6000,
 	};
