@@ -15,11 +15,18 @@ run() {
   "$build/$name" "$@" || status=1
 }
 
+# the engine's hot paths: next-due picks among 1,000,000 clients, recall decisions (docs/internals/engine.md)
+run bench_engine
+
 # clients import vs `sqlite3 .import` (docs/internals/import.md)
 run bench_import --rows "${BENCH_IMPORT_ROWS:-1000000}" --split
 
 # API list endpoints on 1,000 tasks and 1,000,000 calls, p99 < 10 ms (bench/api/main.c)
 run bench_api --bin "$build/voxdial" --requests "${BENCH_API_REQUESTS:-1000}"
+
+# telephony: calls/s vs SIPp as the caller, and N held calls with RTP + recording (docs/internals/benchmarks.md)
+echo "== bench/cps"; python3 "$root/bench/cps/bench_cps.py" --bin "$build/voxdial" --runs "${BENCH_TEL_RUNS:-1}" || status=1
+echo "== bench/concurrent"; python3 "$root/bench/concurrent/bench_concurrent.py" --bin "$build/voxdial" --runs "${BENCH_TEL_RUNS:-1}" || status=1
 
 # XLSX call report of 1,000,000 calls with 5 variables (< 30 s, < 100 MB) and the task page's API calls (docs/internals/reports.md)
 run bench_report --bin "$build/voxdial" --calls "${BENCH_REPORT_CALLS:-1000000}"
