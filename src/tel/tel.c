@@ -457,6 +457,14 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 	}
 	if (c->d.record_path[0] && vd_recorder_open(&c->rec, c->d.record_path) != 0)
 		vd_warn("tel", "call=%lld cannot record to %s", (long long)c->d.call_id, c->d.record_path);
+	/* RTCP sender reports to the peer's RTCP address (a=rtcp, else RTP
+	 * port + 1: RFC 3550 section 11, RFC 3605). */
+	struct sa rtcp_peer;
+	sdp_media_raddr_rtcp(c->sdpm, &rtcp_peer);
+	if (sa_isset(&rtcp_peer, SA_ALL)) {
+		rtcp_set_srate(c->rtp, 8000, 8000);
+		rtcp_start(c->rtp, "voxdial", &rtcp_peer);
+	}
 	c->slot = t->next_slot;
 	t->next_slot = (t->next_slot + 1) % SLOTS;
 	list_append(&t->slots[c->slot], &c->slot_le, c);
