@@ -7,6 +7,7 @@
 #include <sndfile.h>
 #include <speex/speex_resampler.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define BLOCK 4096
 #define MAX_S 3600
@@ -19,14 +20,9 @@ static int16_t to_s16(float v)
 	return (int16_t)lrintf(s);
 }
 
-int vd_wav_load_8k(const char *path, int16_t **out, size_t *n, const char **why)
+/* Decodes an open file (closed here) to 8 kHz mono. */
+static int decode(SNDFILE *in, SF_INFO info, int16_t **out, size_t *n, const char **why)
 {
-	SF_INFO info = {0};
-	SNDFILE *in = sf_open(path, SFM_READ, &info);
-	if (!in) {
-		*why = "not a readable audio file";
-		return -EINVAL;
-	}
 	if (info.channels < 1 || info.channels > 8 || info.samplerate < 4000 ||
 	    info.samplerate > 192000) {
 		sf_close(in);
@@ -94,4 +90,56 @@ int vd_wav_load_8k(const char *path, int16_t **out, size_t *n, const char **why)
 	*out = pcm;
 	*n = len;
 	return 0;
+}
+
+int vd_wav_load_8k(const char *path, int16_t **out, size_t *n, const char **why)
+{
+	SF_INFO info = {0};
+	SNDFILE *in = sf_open(path, SFM_READ, &info);
+	if (!in) {
+		*why = "not a readable audio file";
+		return -EINVAL;
+	}
+	return decode(in, info, out, n, why);
+}
+
+/* libsndfile virtual I/O over a read-only memory buffer. */
+struct membuf { const unsigned char *data; sf_count_t len, pos; };
+
+static sf_count_t mb_len(void *u) { return ((struct membuf *)u)->len; }
+static sf_count_t mb_seek(sf_count_t off, int whence, void *u)
+{
+	struct membuf *m = u;
+	sf_count_t p = whence == SEEK_SET ? off : whence == SEEK_CUR ? m->pos + off : m->len + off;
+	if (p < 0 || p > m->len) return -1;
+	m->pos = p;
+	return p;
+}
+static sf_count_t mb_read(void *ptr, sf_count_t cnt, void *u)
+{
+	struct membuf *m = u;
+	if (cnt > m->len - m->pos) cnt = m->len - m->pos;
+	memcpy(ptr, m->data + m->pos, (size_t)cnt);
+	m->pos += cnt;
+	return cnt;
+}
+static sf_count_t mb_write(const void *ptr, sf_count_t cnt, void *u) { (void)ptr; (void)cnt; (void)u; return 0; }
+static sf_count_t mb_tell(void *u) { return ((struct membuf *)u)->pos; }
+
+int vd_wav_decode_8k(const void *data, size_t size, int16_t **out, size_t *n, const char **why)
+{
+	struct membuf m = {.data = data, .len = (sf_count_t)size};
+	SF_VIRTUAL_IO vio = {mb_len, mb_seek, mb_read, mb_write, mb_tell};
+	SF_INFO info = {0};
+	SNDFILE *in = sf_open_virtual(&vio, SFM_READ, &info, &m);
+	if (!in) {
+		*why = "not a readable WAV file";
+		return -EINVAL;
+	}
+	if ((info.format & SF_FORMAT_TYPEMASK) != SF_FORMAT_WAV) {
+		sf_close(in);
+		*why = "must be a WAV file";
+		return -EINVAL;
+	}
+	return decode(in, info, out, n, why);
 }

@@ -14,5 +14,7 @@
  * that the caller frees. -EINVAL (not a readable WAV, or no audio; *why
  * says which), -ENOMEM, -EFBIG (longer than an hour). */
 int vd_wav_load_8k(const char *path, int16_t **out, size_t *n, const char **why);
+/* The same for a WAV held in memory (`size` bytes at `data`). */
+int vd_wav_decode_8k(const void *data, size_t size, int16_t **out, size_t *n, const char **why);
 
 #endif
