@@ -28,43 +28,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "bench_report"
+#include "../bench_util.h"
+
 #define TARGET_EXPORT_S 30.0
 #define TARGET_RSS_MB 100.0
 #define TARGET_PAGE_MS 1000.0
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_report: %s\n", what);
-	exit(2);
-}
-
-static void exec_ok(sqlite3 *db, const char *sql)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		fprintf(stderr, "bench_report: %s: %s\n", sql, msg ? msg : "?");
-		exit(2);
-	}
-}
-
-static void create_account(const char *bin, const char *db, char *token, size_t size)
-{
-	char cmd[2048];
-	snprintf(cmd, sizeof cmd, "'%s' account create --db '%s' --name Bench --email bench@example.com "
-		 "--password benchbench 2>/dev/null", bin, db);
-	FILE *p = popen(cmd, "r");
-	if (!p) die("cannot run voxdial account create");
-	if (!fgets(token, (int)size, p)) die("voxdial account create printed no token");
-	token[strcspn(token, "\r\n")] = '\0';
-	if (pclose(p) != 0) die("voxdial account create failed");
-}
 
 static const char task_body[] =
 	"{\"name\":\"Report bench\",\"description\":\"\",\"script_id\":1,\"dial_plan_id\":2,\"ambient_audio_id\":null,"
