@@ -285,7 +285,7 @@ static void task_load(struct vd_dialer *d, struct task_rt *t, const char *body, 
 		return;
 	}
 	bool first = !t->tc;
-	free(t->tc);
+	struct vd_task_config *old = t->tc;
 	t->tc = tc;
 	t->prompt_wav = vd_pcm_unref(t->prompt_wav);
 	if (tc->prompt_audio_id) {
@@ -296,7 +296,19 @@ static void task_load(struct vd_dialer *d, struct task_rt *t, const char *body, 
 			vd_warn("dialer", "task=%lld cannot load audio %lld: the prompt is silent", (long long)t->id,
 				(long long)tc->prompt_audio_id);
 	}
+	/* The caller-ID pool is rebuilt from the new settings; each number's
+	 * usage (daily cap, rest time) and the rotation carry over. */
+	struct vd_callerid_pool prev = t->pool;
 	vd_task_config_pool(t->tc, &t->pool);
+	if (old) {
+		t->pool.single = prev.single;
+		t->pool.cursor = t->pool.nentries ? prev.cursor % t->pool.nentries : 0;
+		for (size_t i = 0; i < t->pool.nentries; i++)
+			for (size_t j = 0; j < prev.nentries; j++)
+				if (!strcmp(t->pool.entries[i].number, prev.entries[j].number))
+					t->pool.entries[i].use = prev.entries[j].use;
+	}
+	free(old);
 	if (first || t->pacer.rate_mcps != t->tc->cps_mcps)
 		vd_pacer_init(&t->pacer, t->tc->cps_mcps, 1, now);
 	t->trunk = trunk_get(d, t->tc, now);
