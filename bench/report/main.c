@@ -125,48 +125,6 @@ static int64_t seed(const char *path, long ncalls)
 	return task;
 }
 
-struct server { pid_t pid; int port; };
-
-static void start_server(const char *bin, const char *db, const char *data, const char *log,
-			 struct server *srv)
-{
-	pid_t pid = fork();
-	if (pid < 0) die("fork");
-	if (pid == 0) {
-		if (!freopen(log, "w", stderr) || !freopen("/dev/null", "w", stdout)) _exit(127);
-		execl(bin, bin, "serve", "--db", db, "--http", "127.0.0.1:0", "--sip", "127.0.0.1:0",
-		      "--data", data, (char *)NULL);
-		_exit(127);
-	}
-	srv->pid = pid;
-	double deadline = now_ms() + 30000;
-	while (now_ms() < deadline) {
-		FILE *f = fopen(log, "r");
-		char line[1024];
-		while (f && fgets(line, sizeof line, f)) {
-			const char *p = strstr(line, "listening http=http://");
-			if (p && (p = strchr(p + 22, ':')) != NULL) {
-				srv->port = (int)strtol(p + 1, NULL, 10);
-				fclose(f);
-				return;
-			}
-		}
-		if (f) fclose(f);
-		int st;
-		if (waitpid(pid, &st, WNOHANG) == pid) die("voxdial serve exited early; see its log");
-		struct timespec ts = {0, 10 * 1000 * 1000};
-		nanosleep(&ts, NULL);            /* poll interval */
-	}
-	die("voxdial serve did not log its port within 30 s");
-}
-
-static int stop_server(struct server *srv)
-{
-	kill(srv->pid, SIGTERM);
-	int st = 0;
-	waitpid(srv->pid, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 /* A kB figure ("VmHWM:", "VmRSS:") of /proc/<pid>/status, in MB. */
 static double proc_mb(pid_t pid, const char *key)
