@@ -203,6 +203,47 @@ void vd_col_copy(sqlite3_stmt *s, int i, char *dst, size_t size)
 	}
 }
 
+int vd_store_exec2(struct vd_store *st, const char *sql, int64_t a, int64_t b, const char *what)
+{
+	struct vd_conn *c;
+	int err = vd_conn_acquire(st, &c);
+	if (err) return err;
+	sqlite3_stmt *s = vd_conn_stmt(c, sql);
+	if (s) {
+		sqlite3_bind_int64(s, 1, a);
+		sqlite3_bind_int64(s, 2, b);
+		err = vd_sqlite_err(c, sqlite3_step(s), what);
+		sqlite3_reset(s);
+	} else {
+		err = -EIO;
+	}
+	vd_conn_release(st, c);
+	return err;
+}
+
+int vd_store_row2(struct vd_store *st, const char *sql, int64_t a, int64_t b, vd_row_fill *fill,
+		  void *out, const char *what)
+{
+	struct vd_conn *c;
+	int err = vd_conn_acquire(st, &c);
+	if (err) return err;
+	sqlite3_stmt *s = vd_conn_stmt(c, sql);
+	if (s) {
+		sqlite3_bind_int64(s, 1, a);
+		sqlite3_bind_int64(s, 2, b);
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			fill(s, out);
+		else
+			err = rc == SQLITE_DONE ? -ENOENT : vd_sqlite_err(c, rc, what);
+		sqlite3_reset(s);
+	} else {
+		err = -EIO;
+	}
+	vd_conn_release(st, c);
+	return err;
+}
+
 /* ---- open, close, migrate ---- */
 
 int vd_store_open(struct vd_store **stp, const char *path, bool migrate)

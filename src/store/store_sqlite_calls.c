@@ -128,25 +128,13 @@ int vd_store_calls_list(struct vd_store *st, int64_t account_id, int64_t task_id
 	return err;
 }
 
+static void call_fill(sqlite3_stmt *s, void *out) { vd_call_from_row(s, out); }
+
 int vd_store_call_get(struct vd_store *st, int64_t account_id, int64_t call_id,
 		      struct vd_call *out)
 {
-	struct vd_conn *c;
-	int err = vd_conn_acquire(st, &c);
-	if (err) return err;
-	sqlite3_stmt *s = vd_conn_stmt(c, "SELECT " CALL_COLS " FROM calls WHERE id = ? AND account_id = ?");
-	if (!s) { err = -EIO; goto out; }
-	sqlite3_bind_int64(s, 1, call_id);
-	sqlite3_bind_int64(s, 2, account_id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		vd_call_from_row(s, out);
-	else
-		err = rc == SQLITE_DONE ? -ENOENT : vd_sqlite_err(c, rc, "get call");
-	sqlite3_reset(s);
-out:
-	vd_conn_release(st, c);
-	return err;
+	return vd_store_row2(st, "SELECT " CALL_COLS " FROM calls WHERE id = ?1 AND account_id = ?2",
+			     call_id, account_id, call_fill, out, "get call");
 }
 
 int vd_store_task_stats(struct vd_store *st, int64_t account_id, int64_t task_id,

@@ -154,32 +154,16 @@ out:
 	return err;
 }
 
-static int exec_one(struct vd_store *st, const char *sql, int64_t a, int64_t b)
-{
-	struct vd_conn *c;
-	int err = vd_conn_acquire(st, &c);
-	if (err) return err;
-	sqlite3_stmt *s = vd_conn_stmt(c, sql);
-	if (!s) { err = -EIO; goto out; }
-	sqlite3_bind_int64(s, 1, a);
-	sqlite3_bind_int64(s, 2, b);
-	err = vd_sqlite_err(c, sqlite3_step(s), "update");
-	sqlite3_reset(s);
-out:
-	vd_conn_release(st, c);
-	return err;
-}
-
 int vd_store_call_answered(struct vd_store *st, int64_t call_id, int64_t answered_ms)
 {
-	return exec_one(st, "UPDATE calls SET answered_ms = ?2 WHERE id = ?1 AND outcome IS NULL",
-			call_id, answered_ms);
+	return vd_store_exec2(st, "UPDATE calls SET answered_ms = ?2 WHERE id = ?1 AND outcome IS NULL",
+			      call_id, answered_ms, "call answered");
 }
 
 int vd_store_client_defer(struct vd_store *st, int64_t row_id, int64_t next_ms)
 {
-	return exec_one(st, "UPDATE clients SET next_attempt_ms = ?2 WHERE id = ?1 AND state = 'pending'",
-			row_id, next_ms);
+	return vd_store_exec2(st, "UPDATE clients SET next_attempt_ms = ?2 WHERE id = ?1 AND state = 'pending'",
+			      row_id, next_ms, "defer client");
 }
 
 int vd_store_attempt_end(struct vd_store *st, const struct vd_attempt_end *e)

@@ -33,6 +33,15 @@ sqlite3_stmt *vd_conn_stmt(struct vd_conn *c, const char *sql);
 int vd_conn_exec(struct vd_conn *c, const char *sql);
 /* Maps an SQLite result code to a negative errno, logging real failures. */
 int vd_sqlite_err(struct vd_conn *c, int rc, const char *what);
+/* One statement with two integer parameters (?1, ?2) run on a pooled
+ * connection, for the store's many "by id and account" reads and writes.
+ * vd_store_exec2 runs it to completion (0 or an errno from vd_sqlite_err);
+ * vd_store_row2 hands the first row to `fill(stmt, out)` and answers
+ * -ENOENT when there is none. `what` names it in error logs. */
+int vd_store_exec2(struct vd_store *st, const char *sql, int64_t a, int64_t b, const char *what);
+typedef void (vd_row_fill)(sqlite3_stmt *s, void *out);
+int vd_store_row2(struct vd_store *st, const char *sql, int64_t a, int64_t b, vd_row_fill *fill,
+		  void *out, const char *what);
 /* Copies column `i` as a malloc'd string (NULL for SQL NULL). */
 char *vd_col_strdup(sqlite3_stmt *s, int i);
 void vd_col_copy(sqlite3_stmt *s, int i, char *dst, size_t size);

@@ -55,24 +55,12 @@ out:
 	return err;
 }
 
+static void report_fill(sqlite3_stmt *s, void *out) { report_from_row(s, out); }
+
 int vd_store_report_get(struct vd_store *st, int64_t account_id, int64_t id, struct vd_report *out)
 {
-	struct vd_conn *c;
-	int err = vd_conn_acquire(st, &c);
-	if (err) return err;
-	sqlite3_stmt *s = vd_conn_stmt(c, "SELECT " REPORT_COLS " FROM reports WHERE id = ? AND account_id = ?");
-	if (!s) { err = -EIO; goto out; }
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, account_id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		report_from_row(s, out);
-	else
-		err = rc == SQLITE_DONE ? -ENOENT : vd_sqlite_err(c, rc, "get report");
-	sqlite3_reset(s);
-out:
-	vd_conn_release(st, c);
-	return err;
+	return vd_store_row2(st, "SELECT " REPORT_COLS " FROM reports WHERE id = ?1 AND account_id = ?2",
+			     id, account_id, report_fill, out, "get report");
 }
 
 int vd_store_report_claim(struct vd_store *st, struct vd_report *out)
