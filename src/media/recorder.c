@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RING 16000   /* 2 s at 8 kHz */
+#define RING 16384   /* ~2 s at 8 kHz; a power of two so `% RING` is a mask on the RTP path */
 
 struct vd_recorder {
 	SNDFILE *f;
