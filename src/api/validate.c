@@ -380,11 +380,11 @@ static int v_task(struct vd_store *st, int64_t account_id, struct vd_jv *jv, str
 		  bool is_template, const json_t *old)
 {
 	static const char *const task_known[] = {"name", "script_id", "dial_plan_id", "ambient_audio_id",
-		"amd", "caller_id", "default_redirect", "start", "cps", "ring_timeout_s", "window",
+		"ambient_volume", "amd", "caller_id", "default_redirect", "start", "cps", "ring_timeout_s", "window",
 		"ineffective_duration_s", "gender_detection", "test_call", "e164_country", "recall",
 		"description", NULL};
 	static const char *const tmpl_known[] = {"name", "script_id", "dial_plan_id", "ambient_audio_id",
-		"amd", "caller_id", "default_redirect", "cps", "ring_timeout_s", "window",
+		"ambient_volume", "amd", "caller_id", "default_redirect", "cps", "ring_timeout_s", "window",
 		"ineffective_duration_s", "gender_detection", "e164_country", "recall", "description",
 		"callback_url", "callback_secret", NULL};
 	static const char *const amd_modes[] = {"background", "lockout", NULL};
@@ -406,6 +406,8 @@ static int v_task(struct vd_store *st, int64_t account_id, struct vd_jv *jv, str
 		add_ref(jv, v, VD_KIND_AUDIO, id, "ambient_audio_id");
 		audio_kind_check(st, jv, account_id, id, "ambient_audio_id", "ambient");
 	}
+	/* percent of the noise file's own level, mixed under the bot */
+	vd_jv_int(jv, "ambient_volume", false, 0, 100, 30, NULL);
 
 	struct vd_jv o;
 	if (!vd_jv_object(jv, "amd", false, &o)) {

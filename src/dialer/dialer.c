@@ -4,12 +4,15 @@
  * each running task dial as many due clients as its pacer, its trunk and
  * its calling window allow. All decisions are src/core's. */
 #include "dialer/dialer.h"
+#include "dialer/bot_plan.h"
 #include "dialer/task_config.h"
+#include "dialer/transfer.h"
 #include "core/outcome.h"
 #include "core/pacer.h"
 #include "media/pcm.h"
 #include "media/tts.h"
 #include "store/store.h"
+#include "tel/bot.h"
 #include "tel/tel.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -50,6 +53,9 @@ struct task_rt {
 	int64_t loaded_ms;
 	struct vd_task_config *tc;  /* owned; holds pointers into itself: never copied */
 	struct vd_pcm *prompt_wav;  /* the script's audio prompt, loaded once per config */
+	struct vd_bot_plan *plan;   /* the bot every answered call runs; NULL: none */
+	uint64_t plan_key;          /* the version it was built from */
+	json_t *redirect;           /* the task's default_redirect, for transfers */
 	struct vd_callerid_pool pool;
 	struct vd_pacer pacer;
 	struct trunk_rt *trunk;
@@ -110,6 +116,8 @@ void vd_dialer_tel_event(const struct vd_tel_event *ev, void *arg)
 	} else {
 		/* Cannot happen: the queue holds three events per allowed call. */
 		vd_err("dialer", "event queue full: call=%lld event lost", (long long)ev->call_id);
+		struct vd_tel_event lost = *ev;
+		vd_tel_event_release(&lost);
 	}
 	pthread_cond_signal(&d->cond);
 	pthread_mutex_unlock(&d->lock);
@@ -170,6 +178,9 @@ static void close_attempt(struct vd_dialer *d, struct inflight *f, const struct 
 		.talk_ms = talk_ms,
 		.short_max_duration_s = rules->rule[VD_OUTCOME_SHORT].enabled ? rules->short_max_duration_s : 0,
 	};
+	const struct vd_bot_result *bot = ev->bot;
+	if (bot && bot->amd)
+		op.amd = !strcmp(bot->amd, "machine") ? VD_AMD_MACHINE : !strcmp(bot->amd, "human") ? VD_AMD_HUMAN : VD_AMD_NONE;
 	/* A call a cancel cut before the answer never reached anyone. */
 	if (f->cut && !answered_ms) {
 		op.never_dialed = true;
@@ -190,7 +201,7 @@ static void close_attempt(struct vd_dialer *d, struct inflight *f, const struct 
 		.outcome = vd_outcome_name(o),
 		.result = o == VD_OUTCOME_FAILURE && ev->no_response ? "no_response" :
 			  o == VD_OUTCOME_FAILURE && ev->media_dead ? "media_timeout" :
-			  forced_failure ? "interrupted" : NULL,
+			  forced_failure ? "interrupted" : bot && bot->label[0] ? bot->label : NULL,
 		.sip_code = ev->sip_code ? ev->sip_code : (answered_ms ? 200 : 0),
 		.answered_ms = answered_ms,
 		.ended_ms = ev->ended_ms,
@@ -198,6 +209,12 @@ static void close_attempt(struct vd_dialer *d, struct inflight *f, const struct 
 		.cost_minor = cost,
 		.currency = t && t->ok ? t->tc->currency : NULL,
 		.recording = ev->recorded_ms > 0 ? f->record_path : NULL,
+		.amd = bot ? bot->amd : NULL,
+		.amd_ms = bot ? bot->amd_ms : 0,
+		.amd_cause = bot ? bot->amd_cause : NULL,
+		.gender = bot ? bot->gender : NULL,
+		.transferred_to = bot && bot->transferred_to[0] ? bot->transferred_to : NULL,
+		.collected = bot ? bot->variables : NULL,
 		.finished = dec.finished,
 		.final_outcome = dec.finished ? vd_outcome_name(dec.outcome) : NULL,
 		.next_attempt_ms = dec.finished ? 0 : dec.at_s * 1000,
@@ -214,11 +231,35 @@ static void close_attempt(struct vd_dialer *d, struct inflight *f, const struct 
 	if (t && t->inflight) t->inflight--;
 }
 
-static void handle_event(struct vd_dialer *d, const struct vd_tel_event *ev, bool quiesced)
+/* A bot asks for an operator: find the trunks and hand them to the
+ * telephony thread (none: the bot follows its fallback). */
+static void transfer(struct vd_dialer *d, const struct inflight *f, const struct vd_tel_event *ev)
+{
+	struct task_rt *t = task_find(d, f->task_id);
+	struct vd_tel_target targets[8];
+	size_t n = 0;
+	int err = vd_transfer_resolve(d->st, f->account_id, t ? t->redirect : NULL, &ev->xfer, targets, 8, &n);
+	if (err) {
+		vd_warn("dialer", "task=%lld call=%lld transfer to \"%s\" impossible (%d): fallback", (long long)f->task_id,
+			(long long)f->call_id, ev->xfer.number, err);
+		n = 0;
+	}
+	if (vd_tel_transfer(d->tel, f->call_id, targets, n) != 0)
+		vd_err("dialer", "call=%lld cannot queue the transfer", (long long)f->call_id);
+}
+
+static void handle_event(struct vd_dialer *d, struct vd_tel_event *ev, bool quiesced)
 {
 	struct inflight **pp = inflight_slot(d, ev->call_id);
 	struct inflight *f = *pp;
-	if (!f) return;
+	if (!f) {
+		vd_tel_event_release(ev);
+		return;
+	}
+	if (ev->type == VD_TEL_TRANSFER) {
+		transfer(d, f, ev);
+		return;
+	}
 	if (ev->type == VD_TEL_ANSWERED) {
 		f->answered_ms = ev->answered_ms;
 		int err = vd_store_call_answered(d->st, f->call_id, ev->answered_ms);
@@ -229,6 +270,7 @@ static void handle_event(struct vd_dialer *d, const struct vd_tel_event *ev, boo
 	/* After quiesce, a call our side ended was cut by the shutdown. */
 	bool forced = quiesced && !ev->remote_hangup && !ev->sip_code && !ev->no_response;
 	close_attempt(d, f, ev, forced);
+	vd_tel_event_release(ev);
 	*pp = f->next;
 	d->ninflight--;
 	free(f);
@@ -269,6 +311,16 @@ static void task_drop_due(struct task_rt *t)
 	t->ndue = t->idue = 0;
 }
 
+static void task_free(struct task_rt *t)
+{
+	task_drop_due(t);
+	vd_pcm_unref(t->prompt_wav);
+	vd_bot_plan_unref(t->plan);
+	json_decref(t->redirect);
+	free(t->tc);
+	free(t);
+}
+
 static void task_load(struct vd_dialer *d, struct task_rt *t, const char *body, int64_t now)
 {
 	char why[200] = "";
@@ -284,6 +336,30 @@ static void task_load(struct vd_dialer *d, struct task_rt *t, const char *body, 
 		free(tc);
 		return;
 	}
+	json_t *task = json_loads(body, 0, NULL);
+	struct vd_bot_plan *plan = NULL;
+	uint64_t key = 0;
+	err = task ? vd_bot_plan_build(d->st, d->data_dir, t->account_id, task, t->plan_key, &plan, &key, why,
+				       sizeof why) : -EINVAL;
+	if (err == -EEXIST) {
+		err = 0;   /* unchanged: keep the plan */
+	} else if (!err) {
+		vd_bot_plan_unref(t->plan);
+		t->plan = plan;
+		t->plan_key = key;
+	}
+	if (err) {
+		if (t->ok || strcmp(t->why, why))
+			vd_warn("dialer", "task=%lld cannot dial: %s", (long long)t->id, why);
+		snprintf(t->why, sizeof t->why, "%s", why);
+		t->ok = false;
+		json_decref(task);
+		free(tc);
+		return;
+	}
+	json_decref(t->redirect);
+	t->redirect = json_incref(json_object_get(task, "default_redirect"));
+	json_decref(task);
 	bool first = !t->tc;
 	struct vd_task_config *old = t->tc;
 	t->tc = tc;
@@ -359,10 +435,7 @@ static void refresh_tasks(struct vd_dialer *d, int64_t now)
 		}
 		/* cancelled, completed or deleted: in-flight calls finish without recalls */
 		vd_info("dialer", "task=%lld no longer dialing", (long long)t->id);
-		task_drop_due(t);
-		vd_pcm_unref(t->prompt_wav);
-		free(t->tc);
-		free(t);
+		task_free(t);
 		d->tasks[i] = d->tasks[--d->ntasks];
 	}
 	d->last_refresh_ms = now;
@@ -499,7 +572,11 @@ static int dial_one(struct vd_dialer *d, struct task_rt *t, const struct vd_due_
 	dl->ring_timeout_s = t->tc->ring_timeout_s;
 	dl->max_call_s = 3600;
 	snprintf(dl->record_path, sizeof dl->record_path, "%s", f->record_path);
-	if (t->prompt_wav) {
+	snprintf(dl->phone, sizeof dl->phone, "%s", c->phone);
+	if (t->plan) {
+		dl->plan = t->plan;   /* vd_tel_dial takes its own references */
+		dl->vars_json = c->variables;
+	} else if (t->prompt_wav) {
 		dl->prompt = vd_pcm_ref(t->prompt_wav);
 	} else if (t->tc->prompt[0]) {
 		char text[2000];
@@ -721,12 +798,9 @@ void vd_dialer_stop(struct vd_dialer *d)
 			free(f);   /* its call row stays open: recovered as failure next start */
 		}
 	}
-	for (int i = 0; i < d->ntasks; i++) {
-		task_drop_due(d->tasks[i]);
-		vd_pcm_unref(d->tasks[i]->prompt_wav);
-		free(d->tasks[i]->tc);
-		free(d->tasks[i]);
-	}
+	for (int i = 0; i < d->ntasks; i++) task_free(d->tasks[i]);
+	for (; d->evlen; d->evlen--, d->evhead = (d->evhead + 1) % d->evcap)
+		vd_tel_event_release(&d->evq[d->evhead]);
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->cond);
 	free(d->evq);

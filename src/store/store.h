@@ -286,6 +286,10 @@ struct vd_attempt_end {
 	int64_t answered_ms, ended_ms, duration_s, cost_minor;  /* cost -1: none */
 	const char *currency;
 	const char *recording;           /* path, NULL: none */
+	/* what the bot learned (NULL / 0: nothing) */
+	const char *amd, *amd_cause, *gender, *transferred_to;
+	int64_t amd_ms;
+	const char *collected;           /* JSON object merged into the call's variables */
 	/* the client afterwards */
 	bool finished;
 	const char *final_outcome;       /* finished: the client's outcome */

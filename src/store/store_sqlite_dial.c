@@ -175,7 +175,10 @@ int vd_store_attempt_end(struct vd_store *st, const struct vd_attempt_end *e)
 	if (err) goto out;
 	sqlite3_stmt *s = vd_conn_stmt(c,
 		"UPDATE calls SET outcome = ?2, result = ?3, sip_code = ?4, answered_ms = ?5, ended_ms = ?6,"
-		" duration_s = ?7, cost_minor = ?8, currency = ?9, recording = ?10 WHERE id = ?1");
+		" duration_s = ?7, cost_minor = ?8, currency = ?9, recording = ?10, amd = ?11, amd_ms = ?12,"
+		" amd_cause = ?13, gender = ?14, transferred_to = ?15,"
+		" variables = CASE WHEN ?16 IS NULL THEN variables ELSE json_patch(variables, ?16) END"
+		" WHERE id = ?1");
 	if (!s) { err = -EIO; goto out; }
 	sqlite3_bind_int64(s, 1, e->call_id);
 	sqlite3_bind_text(s, 2, e->outcome, -1, SQLITE_STATIC);
@@ -187,6 +190,12 @@ int vd_store_attempt_end(struct vd_store *st, const struct vd_attempt_end *e)
 	if (e->cost_minor >= 0) sqlite3_bind_int64(s, 8, e->cost_minor);
 	sqlite3_bind_text(s, 9, e->currency, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 10, e->recording, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 11, e->amd, -1, SQLITE_STATIC);
+	if (e->amd) sqlite3_bind_int64(s, 12, e->amd_ms);
+	sqlite3_bind_text(s, 13, e->amd_cause, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 14, e->gender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 15, e->transferred_to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 16, e->collected, -1, SQLITE_STATIC);
 	err = vd_sqlite_err(c, sqlite3_step(s), "close call");
 	sqlite3_reset(s);
 	if (err) goto out;

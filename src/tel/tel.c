@@ -18,6 +18,8 @@
 #include "tel/tel.h"
 #include "media/pcm.h"
 #include "media/recorder.h"
+#include "media/tts.h"
+#include "tel/bot.h"
 #include "util/log.h"
 
 #define HAVE_INTTYPES_H 1
@@ -50,8 +52,25 @@
 #define SIP_HASH 4096             /* buckets for transactions and sessions */
 #define SIP_RCVBUF (2 << 20)      /* SIP UDP receive buffer, bytes */
 #define SWEEP_MS 10               /* ring timeout and maximum duration resolution */
+#define RELAY 2048                /* bridge: samples from the other leg (256 ms ring) */
+#define RELAY_MAX 960             /* ... of which at most 120 ms wait: older ones go */
 
-enum { MQ_DIAL = 1, MQ_HANGUP, MQ_STOP };
+enum { MQ_DIAL = 1, MQ_HANGUP, MQ_STOP, MQ_PROMPT, MQ_HEARD, MQ_TRANSFER };
+
+/* An answer from a worker thread to one call's bot, through the mqueue. */
+struct reply {
+	struct vd_tel *tel;
+	int64_t call_id;
+	uint32_t seq;
+	struct vd_pcm *pcm;       /* MQ_PROMPT */
+	char *text;               /* MQ_HEARD */
+};
+
+struct xfer_order {
+	int64_t call_id;
+	size_t n;
+	struct vd_tel_target t[];
+};
 
 struct call {
 	struct le le;
@@ -83,6 +102,19 @@ struct call {
 	bool got_response;
 	bool ended;
 	int slot;
+	/* the bot (calls of a task with a script) */
+	struct vd_bot *bot;
+	char *vars_json;          /* owned: the client's variables */
+	bool bot_hangup;          /* the bot is done: end after this frame */
+	/* transfers: leg A holds the targets; a leg B belongs to its leg A */
+	struct call *peer;        /* the other leg (set from the start of a leg B) */
+	bool leg_b;
+	bool bridged;             /* both legs talking: media relayed */
+	struct vd_tel_target *xt; /* targets still to try (leg A), owned */
+	size_t xn, xi;
+	bool xfer_busy;           /* xfer_next is on the stack */
+	uint16_t relay_r, relay_w; /* masks of RELAY: the peer's audio to send */
+	int16_t *relay;
 };
 
 struct vd_tel {
@@ -111,6 +143,9 @@ struct vd_tel {
 	pthread_mutex_t stats_lock;
 	struct vd_tel_stats snap; /* under stats_lock */
 };
+
+static struct call *call_start(struct vd_tel *t, const struct vd_dial *d, struct call *parent);
+static void xfer_next(struct call *a);
 
 static uint64_t mono_us(void)
 {
@@ -143,8 +178,15 @@ static void call_free(void *arg)
 	c->rtp = mem_deref(c->rtp);
 	c->sdp = mem_deref(c->sdp);
 	vd_pcm_unref(c->d.prompt);
+	vd_bot_plan_unref(c->d.plan);
+	vd_bot_free(c->bot);
+	free(c->vars_json);
+	free(c->xt);
+	free(c->relay);
 	free(c);
 }
+
+static void end_simple_fwd(struct call *c);
 
 /* Reports the end (once) and moves the call to the dead list, which the
  * ticker frees on its next run (within 1 ms, outside any libre callback),
@@ -159,6 +201,35 @@ static void call_end(struct call *c, struct vd_tel_event *ev)
 	list_unlink(&c->le);
 	list_append(&t->dead, &c->le, c);
 	__atomic_sub_fetch(&t->active, 1, __ATOMIC_RELAXED);
+
+	struct call *peer = c->peer;
+	c->peer = NULL;
+	if (c->leg_b) {
+		/* An operator leg: the client's leg hears of it, not the dialer.
+		 * Bridged, the operator hanging up ends the call; still
+		 * ringing, the next target is tried. */
+		if (peer) {
+			peer->peer = NULL;
+			if (peer->bridged) {
+				end_simple_fwd(peer);
+			} else {
+				peer->xi++;
+				xfer_next(peer);
+			}
+		}
+		if (c->rec) vd_recorder_close(c->rec, NULL);
+		c->rec = NULL;
+		return;
+	}
+	if (peer) {
+		peer->peer = NULL;
+		end_simple_fwd(peer);
+	}
+	if (c->bot) {
+		if (ev->remote_hangup || ev->media_dead) vd_bot_hangup(c->bot);
+		ev->bot = malloc(sizeof *ev->bot);
+		if (ev->bot) vd_bot_result(c->bot, ev->bot);
+	}
 
 	ev->type = VD_TEL_ENDED;
 	ev->call_id = c->d.call_id;
@@ -185,7 +256,30 @@ static void end_simple(struct call *c, bool remote, bool media_dead, bool tech)
 	call_end(c, &ev);
 }
 
+/* Ends the other leg of a transfer: we hang it up. */
+static void end_simple_fwd(struct call *c)
+{
+	end_simple(c, false, false, false);
+}
+
 /* ---- media ---- */
+
+/* Bridge: the other leg's audio, queued for this leg's next frames. The
+ * queue is bounded to RELAY_MAX so a peer sending faster than we do (clock
+ * drift, a burst after a stall) cannot build up delay. */
+static void relay_put(struct call *c, const int16_t *pcm, size_t n)
+{
+	if (!c->relay) return;
+	for (size_t i = 0; i < n; i++) c->relay[c->relay_w++ & (RELAY - 1)] = pcm[i];
+	if ((uint16_t)(c->relay_w - c->relay_r) > RELAY_MAX) c->relay_r = (uint16_t)(c->relay_w - RELAY_MAX);
+}
+
+static void relay_take(struct call *c, int16_t *pcm)
+{
+	size_t i = 0;
+	for (; i < FRAME && c->relay_r != c->relay_w; i++) pcm[i] = c->relay[c->relay_r++ & (RELAY - 1)];
+	memset(pcm + i, 0, (FRAME - i) * sizeof *pcm);
+}
 
 static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct mbuf *mb, void *arg)
 {
@@ -209,6 +303,8 @@ static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct 
 	}
 	uint64_t pos = c->rx_pos0 + (uint32_t)(hdr->ts - c->rx_ts0);
 	if (c->rec) vd_recorder_put(c->rec, pos, pcm, n);
+	if (c->bridged && c->peer) relay_put(c->peer, pcm, n);
+	else if (c->bot) vd_bot_rx(c->bot, pcm, n, now);
 }
 
 static void rtcp_recv(const struct sa *src, struct rtcp_msg *msg, void *arg)
@@ -224,16 +320,22 @@ static void send_frame(struct call *c, uint64_t now)
 {
 	struct vd_tel *t = c->tel;
 	int16_t pcm[FRAME];
-	size_t have = 0;
-	if (c->d.prompt && c->prompt_pos < c->d.prompt->nsamples) {
-		have = c->d.prompt->nsamples - c->prompt_pos;
-		if (have > FRAME) have = FRAME;
-		memcpy(pcm, c->d.prompt->samples + c->prompt_pos, have * sizeof(int16_t));
-		c->prompt_pos += have;
+	if (c->bridged || c->leg_b) {
+		relay_take(c, pcm);
+	} else if (c->bot) {
+		if (vd_bot_tx(c->bot, pcm, now) == VD_BOT_HANGUP) c->bot_hangup = true;
+	} else {
+		size_t have = 0;
+		if (c->d.prompt && c->prompt_pos < c->d.prompt->nsamples) {
+			have = c->d.prompt->nsamples - c->prompt_pos;
+			if (have > FRAME) have = FRAME;
+			memcpy(pcm, c->d.prompt->samples + c->prompt_pos, have * sizeof(int16_t));
+			c->prompt_pos += have;
+		}
+		memset(pcm + have, 0, (FRAME - have) * sizeof(int16_t));
+		if (!c->prompt_done_us && (!c->d.prompt || c->prompt_pos >= c->d.prompt->nsamples))
+			c->prompt_done_us = now;
 	}
-	memset(pcm + have, 0, (FRAME - have) * sizeof(int16_t));
-	if (!c->prompt_done_us && (!c->d.prompt || c->prompt_pos >= c->d.prompt->nsamples))
-		c->prompt_done_us = now;
 
 	struct mbuf *mb = t->txbuf;
 	mb->pos = RTP_HEADER_SIZE;
@@ -306,7 +408,10 @@ static void serve_slot(struct vd_tel *t, int slot, uint64_t now)
 			vd_info("tel", "call=%lld no RTP for %us: hanging up", (long long)c->d.call_id,
 				t->p.rtp_timeout_s);
 			end_simple(c, false, true, false);
-		} else if (c->prompt_done_us && now - c->prompt_done_us >= PROMPT_TAIL_US) {
+		} else if (c->bot_hangup) {
+			end_simple(c, false, false, false);
+		} else if (!c->bot && !c->leg_b && !c->bridged && c->prompt_done_us &&
+			   now - c->prompt_done_us >= PROMPT_TAIL_US) {
 			end_simple(c, false, false, false);
 		}
 	}
@@ -373,6 +478,123 @@ static void ticker_stop(struct vd_tel *t)
 	t->tick_fd = -1;
 }
 
+/* ---- the bot's requests ---- */
+
+static struct reply *reply_new(struct call *c, uint32_t seq)
+{
+	struct reply *r = calloc(1, sizeof *r);
+	if (r) {
+		r->tel = c->tel;
+		r->call_id = c->d.call_id;
+		r->seq = seq;
+	}
+	return r;
+}
+
+static void reply_free(struct reply *r)
+{
+	vd_pcm_unref(r->pcm);
+	free(r->text);
+	free(r);
+}
+
+/* On the prompt worker: hand the audio to the telephony thread. */
+static void synth_done(struct vd_pcm *pcm, int err, void *arg)
+{
+	struct reply *r = arg;
+	if (err == -ECANCELED) {   /* the thread is stopping */
+		reply_free(r);
+		return;
+	}
+	r->pcm = vd_pcm_ref(pcm);
+	if (mqueue_push(r->tel->mq, MQ_PROMPT, r) != 0) reply_free(r);
+}
+
+static void bot_synth(void *arg, uint32_t seq, const char *text)
+{
+	struct call *c = arg;
+	struct reply *r = reply_new(c, seq);
+	if (!r) return;
+	if (vd_tts_async(text, NULL, synth_done, r, c->tel) != 0) {
+		/* no synthesis: the bot skips the prompt (answered through the
+		 * queue, never from inside the bot's own call) */
+		if (mqueue_push(c->tel->mq, MQ_PROMPT, r) != 0) reply_free(r);
+	}
+}
+
+static void bot_recognize(void *arg, uint32_t seq, const int16_t *pcm, size_t n, const char *const *kw, size_t nkw)
+{
+	struct call *c = arg;
+	struct reply *r = reply_new(c, seq);
+	if (!r) return;
+	(void)pcm;
+	(void)n;
+	(void)kw;
+	(void)nkw;
+	/* No recognizer: the utterance is heard as no words. */
+	if (mqueue_push(c->tel->mq, MQ_HEARD, r) != 0) reply_free(r);
+}
+
+static void bot_transfer(void *arg, const struct vd_bot_transfer *x)
+{
+	struct call *c = arg;
+	struct vd_tel_event ev = {.type = VD_TEL_TRANSFER, .call_id = c->d.call_id, .t_ms = wall_ms()};
+	ev.xfer.type = (int)x->type;
+	ev.xfer.route_id = x->route_id;
+	ev.xfer.dial_plan_id = x->dial_plan_id;
+	snprintf(ev.xfer.number, sizeof ev.xfer.number, "%s", x->number);
+	c->tel->p.evh(&ev, c->tel->p.arg);
+}
+
+static void bot_latency(void *arg, uint64_t us)
+{
+	struct call *c = arg;
+	struct vd_tel_stats *s = &c->tel->live;
+	uint64_t b = us / 1000;
+	s->bot_resp_hist[b < VD_TEL_BOT_BUCKETS ? b : VD_TEL_BOT_BUCKETS]++;
+	s->bot_responses++;
+}
+
+static void bot_start(struct call *c, uint64_t now)
+{
+	struct vd_bot_io io = {.arg = c, .synth = bot_synth, .recognize = bot_recognize,
+			       .transfer = bot_transfer, .latency = bot_latency};
+	if (vd_bot_start(&c->bot, c->d.plan, c->vars_json, &io, now) != 0) {
+		vd_warn("tel", "call=%lld the bot cannot start", (long long)c->d.call_id);
+		c->bot_hangup = true;
+	}
+}
+
+/* Dials the next transfer target of leg A, or tells its bot that the
+ * transfer failed. */
+static void xfer_next(struct call *a)
+{
+	if (a->xfer_busy) return;   /* a leg that failed at once: the loop below goes on */
+	a->xfer_busy = true;
+	while (a->xi < a->xn && !a->ended) {
+		const struct vd_tel_target *x = &a->xt[a->xi];
+		struct vd_dial d = {.call_id = -a->d.call_id, .port = x->port, .tcp = x->tcp,
+				    .ring_timeout_s = x->ring_timeout_s ? x->ring_timeout_s : 30, .max_call_s = 3600};
+		snprintf(d.host, sizeof d.host, "%s", x->host);
+		snprintf(d.username, sizeof d.username, "%s", x->username);
+		snprintf(d.password, sizeof d.password, "%s", x->password);
+		snprintf(d.from_domain, sizeof d.from_domain, "%s", x->from_domain);
+		snprintf(d.dial_string, sizeof d.dial_string, "%s", x->dial_string);
+		snprintf(d.caller_id, sizeof d.caller_id, "%s", a->d.phone[0] ? a->d.phone : a->d.caller_id);
+		vd_info("tel", "call=%lld transfer to %s@%s:%u", (long long)a->d.call_id, d.dial_string, d.host, d.port);
+		size_t tried = a->xi;
+		if (call_start(a->tel, &d, a)) {   /* ringing; its end comes back here */
+			a->xfer_busy = false;
+			return;
+		}
+		if (a->xi == tried) a->xi++;
+	}
+	a->xfer_busy = false;
+	if (a->ended || !a->bot) return;
+	a->xn = a->xi = 0;
+	vd_bot_transfer_result(a->bot, false, NULL, mono_us());
+}
+
 /* ---- SIP session callbacks ---- */
 
 static int auth_h(char **user, char **pass, const char *realm, void *arg)
@@ -425,6 +647,7 @@ static void progress_h(const struct sip_msg *msg, void *arg)
 	if (mbuf_get_left(msg->mb) && msg_ctype_cmp(&msg->ctyp, "application", "sdp") &&
 	    sdp_decode(c->sdp, msg->mb, false) == 0)
 		(void)media_from_sdp(c);
+	if (c->leg_b) return;
 	struct vd_tel_event ev = {.type = VD_TEL_PROGRESS, .call_id = c->d.call_id, .t_ms = c->progress_ms,
 				  .progress_ms = c->progress_ms};
 	c->tel->p.evh(&ev, c->tel->p.arg);
@@ -455,6 +678,20 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 		end_simple(c, false, false, true);
 		return;
 	}
+	if (c->leg_b) {
+		struct call *a = c->peer;
+		if (!a || a->ended || a->peer != c) {
+			end_simple(c, false, false, false);
+			return;
+		}
+		c->relay = calloc(RELAY, sizeof *c->relay);
+		a->relay = calloc(RELAY, sizeof *a->relay);
+		c->bridged = a->bridged = true;
+		t->live.transfers++;
+		if (a->bot) vd_bot_transfer_result(a->bot, true, c->d.dial_string, c->answer_us);
+	} else if (c->d.plan) {
+		bot_start(c, c->answer_us);
+	}
 	if (c->d.record_path[0] && vd_recorder_open(&c->rec, c->d.record_path) != 0)
 		vd_warn("tel", "call=%lld cannot record to %s", (long long)c->d.call_id, c->d.record_path);
 	/* RTCP sender reports to the peer's RTCP address (a=rtcp, else RTP
@@ -474,6 +711,7 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 	uint64_t ms = c->answer_us / 1000 + 1;
 	c->next_send_us = (ms + (uint64_t)((c->slot - (int)(ms % SLOTS) + SLOTS) % SLOTS)) * 1000;
 	c->max_deadline_us = c->answer_us + (uint64_t)(c->d.max_call_s ? c->d.max_call_s : 3600) * 1000000u;
+	if (c->leg_b) return;
 	struct vd_tel_event ev = {.type = VD_TEL_ANSWERED, .call_id = c->d.call_id, .t_ms = c->answered_ms,
 				  .progress_ms = c->progress_ms, .answered_ms = c->answered_ms};
 	t->p.evh(&ev, t->p.arg);
@@ -504,14 +742,29 @@ static void ring_timeout_h(struct call *c)
 
 /* ---- orders ---- */
 
-static int call_start(struct vd_tel *t, const struct vd_dial *d)
+/* Places a call: a dial order's (parent NULL; the order's references move
+ * to the call) or a transfer leg of `parent`. Returns the call while it
+ * lives, NULL when it ended at once (its end is reported as usual). */
+static struct call *call_start(struct vd_tel *t, const struct vd_dial *d, struct call *parent)
 {
 	struct call *c = calloc(1, sizeof *c);
-	if (!c) return ENOMEM;
+	if (!c) {
+		if (!parent) {
+			vd_bot_plan_unref(d->plan);
+			vd_pcm_unref(d->prompt);
+			struct vd_tel_event ev = {.type = VD_TEL_ENDED, .call_id = d->call_id, .t_ms = wall_ms(),
+						  .ended_ms = wall_ms(), .tech_failure = true};
+			t->p.evh(&ev, t->p.arg);
+		}
+		return NULL;
+	}
 	c->tel = t;
 	c->d = *d;
 	c->pt = -1;
 	c->slot = -1;
+	c->leg_b = parent != NULL;
+	c->peer = parent;
+	if (parent) parent->peer = c;
 	list_append(&t->calls, &c->le, c);
 	__atomic_add_fetch(&t->active, 1, __ATOMIC_RELAXED);
 
@@ -553,10 +806,10 @@ static int call_start(struct vd_tel *t, const struct vd_dial *d)
 	if (err) goto fail;
 	c->ring_deadline_us = mono_us() + (uint64_t)(d->ring_timeout_s ? d->ring_timeout_s : 30) * 1000000u;
 	vd_debug("tel", "call=%lld INVITE %s from %s", (long long)d->call_id, to, from);
-	return 0;
+	return c;
 fail:
 	end_simple(c, false, false, true);
-	return 0;   /* the ENDED event carries the failure */
+	return NULL;   /* the ENDED event carries the failure */
 }
 
 static void stop_h(void *arg)
@@ -571,8 +824,45 @@ static void mq_h(int id, void *data, void *arg)
 	switch (id) {
 	case MQ_DIAL: {
 		struct vd_dial *d = data;
-		call_start(t, d);
+		char *vars = (char *)d->vars_json;
+		d->vars_json = NULL;
+		struct call *c = call_start(t, d, NULL);   /* takes the plan and prompt */
+		if (c) c->vars_json = vars;
+		else free(vars);
 		free(d);
+		break;
+	}
+	case MQ_PROMPT: {
+		struct reply *r = data;
+		struct call *c = call_find(t, r->call_id);
+		if (c && c->bot) vd_bot_prompt(c->bot, r->seq, r->pcm, mono_us());
+		reply_free(r);
+		break;
+	}
+	case MQ_HEARD: {
+		struct reply *r = data;
+		struct call *c = call_find(t, r->call_id);
+		if (c && c->bot) vd_bot_heard(c->bot, r->seq, r->text ? r->text : "", mono_us());
+		reply_free(r);
+		break;
+	}
+	case MQ_TRANSFER: {
+		struct xfer_order *o = data;
+		struct call *c = call_find(t, o->call_id);
+		if (c && c->bot && !c->peer && !c->bridged) {
+			free(c->xt);
+			c->xt = NULL;
+			c->xn = c->xi = 0;
+			if (o->n) {
+				c->xt = malloc(o->n * sizeof *c->xt);
+				if (c->xt) {
+					memcpy(c->xt, o->t, o->n * sizeof *c->xt);
+					c->xn = o->n;
+				}
+			}
+			xfer_next(c);
+		}
+		free(o);
 		break;
 	}
 	case MQ_HANGUP: {
@@ -668,6 +958,8 @@ static void *thread_main(void *arg)
 	ticker_stop(t);
 	tmr_cancel(&t->stop_tmr);
 	while (t->calls.head) end_simple(t->calls.head->data, false, false, false);
+	/* No worker may push into the mqueue once it is gone. */
+	vd_tts_cancel(t);
 	t->sock = mem_deref(t->sock);
 	if (t->sip) sip_close(t->sip, true);
 	t->sip = mem_deref(t->sip);
@@ -729,6 +1021,19 @@ static uint64_t hist_quantile(const struct vd_tel_stats *s, unsigned q_permille)
 	return s->send_err_max_us;
 }
 
+/* The upper edge (µs) of the 1 ms bucket holding the q-th quantile of the
+ * bot response times. */
+static uint64_t bot_quantile(const struct vd_tel_stats *s, unsigned q_permille)
+{
+	if (!s->bot_responses) return 0;
+	uint64_t want = (s->bot_responses * q_permille + 999) / 1000, seen = 0;
+	for (unsigned b = 0; b <= VD_TEL_BOT_BUCKETS; b++) {
+		seen += s->bot_resp_hist[b];
+		if (seen >= want) return (uint64_t)(b + 1) * 1000;
+	}
+	return (uint64_t)(VD_TEL_BOT_BUCKETS + 1) * 1000;
+}
+
 int vd_tel_stats(struct vd_tel *t, struct vd_tel_stats *out)
 {
 	pthread_mutex_lock(&t->stats_lock);
@@ -737,6 +1042,8 @@ int vd_tel_stats(struct vd_tel *t, struct vd_tel_stats *out)
 	out->calls_active = vd_tel_active(t);
 	out->send_err_p50_us = hist_quantile(out, 500);
 	out->send_err_p99_us = hist_quantile(out, 990);
+	out->bot_resp_p50_us = bot_quantile(out, 500);
+	out->bot_resp_p99_us = bot_quantile(out, 990);
 	return 0;
 }
 
@@ -758,14 +1065,44 @@ int vd_tel_dial(struct vd_tel *t, const struct vd_dial *d)
 	struct vd_dial *copy = malloc(sizeof *copy);
 	if (!copy) return -ENOMEM;
 	*copy = *d;
+	copy->vars_json = NULL;
+	if (d->vars_json && !(copy->vars_json = strdup(d->vars_json))) {
+		free(copy);
+		return -ENOMEM;
+	}
 	vd_pcm_ref(copy->prompt);
+	vd_bot_plan_ref(copy->plan);
 	int err = mqueue_push(t->mq, MQ_DIAL, copy);
 	if (err) {
 		vd_pcm_unref(copy->prompt);
+		vd_bot_plan_unref(copy->plan);
+		free((char *)copy->vars_json);
 		free(copy);
 		return err == EAGAIN ? -EAGAIN : -err;
 	}
 	return 0;
+}
+
+int vd_tel_transfer(struct vd_tel *t, int64_t call_id, const struct vd_tel_target *targets, size_t n)
+{
+	struct xfer_order *o = malloc(sizeof *o + n * sizeof *targets);
+	if (!o) return -ENOMEM;
+	o->call_id = call_id;
+	o->n = n;
+	if (n) memcpy(o->t, targets, n * sizeof *targets);
+	int err = mqueue_push(t->mq, MQ_TRANSFER, o);
+	if (err) {
+		free(o);
+		return -err;
+	}
+	return 0;
+}
+
+void vd_tel_event_release(struct vd_tel_event *ev)
+{
+	if (ev->bot) free(ev->bot->variables);
+	free(ev->bot);
+	ev->bot = NULL;
 }
 
 int vd_tel_hangup(struct vd_tel *t, int64_t call_id)

@@ -16,11 +16,23 @@
 
 struct vd_tel;
 struct vd_pcm;                   /* media/pcm.h: shared 8 kHz audio */
+struct vd_bot_plan;              /* tel/bot.h: what a task's bot runs */
+struct vd_bot_result;            /* tel/bot.h: what the bot learned */
+struct vd_asr;                   /* media/asr.h: speech recognition */
 
 enum vd_tel_event_type {
 	VD_TEL_PROGRESS = 1,     /* first 18x */
 	VD_TEL_ANSWERED,         /* 200 OK, media started */
 	VD_TEL_ENDED,            /* final: exactly one per dial order */
+	VD_TEL_TRANSFER,         /* the bot asks for an operator: answer with vd_tel_transfer */
+};
+
+/* A transfer request (VD_TEL_TRANSFER): the forward of the script's result
+ * block, its number with variables resolved. */
+struct vd_tel_xfer {
+	int type;                /* enum vd_script_fwd: route, dial_plan, custom, task_default */
+	int64_t route_id, dial_plan_id;
+	char number[65];
 };
 
 struct vd_tel_event {
@@ -37,7 +49,15 @@ struct vd_tel_event {
 	bool tech_failure;       /* local error (socket, SDP, ...) */
 	int64_t progress_ms, answered_ms, ended_ms;  /* 0: did not happen */
 	int64_t recorded_ms;     /* length of the recording written, 0: none */
+	/* VD_TEL_ENDED of a call with a bot: what it learned (heap; the
+	 * receiver owns it: vd_tel_event_release), else NULL */
+	struct vd_bot_result *bot;
+	/* VD_TEL_TRANSFER */
+	struct vd_tel_xfer xfer;
 };
+
+/* Frees what an event owns (its bot result). */
+void vd_tel_event_release(struct vd_tel_event *ev);
 
 typedef void (vd_tel_event_h)(const struct vd_tel_event *ev, void *arg);
 
@@ -48,6 +68,7 @@ struct vd_tel_params {
 	uint32_t rtp_timeout_s;  /* answered call without RTP this long: hang up */
 	vd_tel_event_h *evh;     /* called on the telephony thread */
 	void *arg;
+	struct vd_asr *asr;      /* recognizer for the bots' utterances (borrowed); NULL: none */
 };
 
 struct vd_dial {
@@ -62,9 +83,25 @@ struct vd_dial {
 	char dial_string[64];    /* Request-URI user part (already rewritten) */
 	uint32_t ring_timeout_s;
 	uint32_t max_call_s;     /* hard cap on an answered call (0: 3600) */
-	/* media: played after answer, then the call is hung up by us; NULL: hang up at once */
+	/* media: the bot of the task (reference taken by vd_tel_dial) runs on
+	 * the answer with the client's variables (a JSON object, copied by
+	 * vd_tel_dial); without a plan the prompt is played, then the call is
+	 * hung up by us; neither: hang up at once */
+	struct vd_bot_plan *plan;
+	const char *vars_json;
 	struct vd_pcm *prompt;   /* reference taken by vd_tel_dial */
 	char record_path[512];   /* "" = do not record */
+	char phone[32];          /* the client's number: the caller ID of a transfer leg */
+};
+
+/* Where a transfer leg goes: a trunk and the number to dial there. */
+struct vd_tel_target {
+	char host[256];
+	uint16_t port;
+	bool tcp;
+	char username[128], password[256], from_domain[256];
+	char dial_string[64];
+	uint32_t ring_timeout_s;
 };
 
 /* Starts the telephony thread and waits until it listens. */
@@ -79,6 +116,10 @@ void vd_tel_stop(struct vd_tel *t);
 int vd_tel_dial(struct vd_tel *t, const struct vd_dial *d);
 /* Queues a hang-up (CANCEL before answer, BYE after). Any thread. */
 int vd_tel_hangup(struct vd_tel *t, int64_t call_id);
+/* Answers a VD_TEL_TRANSFER: the targets are tried in order until one
+ * answers, and the callee is bridged to it; n = 0 (or every target failing)
+ * makes the bot follow its fallback. Copied. Any thread. */
+int vd_tel_transfer(struct vd_tel *t, int64_t call_id, const struct vd_tel_target *targets, size_t n);
 /* Number of calls currently alive on the telephony thread (approximate,
  * readable from any thread). */
 unsigned vd_tel_active(const struct vd_tel *t);
@@ -88,6 +129,7 @@ unsigned vd_tel_active(const struct vd_tel *t);
  * everything at or above 50 ms. */
 #define VD_TEL_ERR_BUCKET_US 100
 #define VD_TEL_ERR_BUCKETS 500
+#define VD_TEL_BOT_BUCKETS 2000
 
 struct vd_tel_stats {
 	uint64_t rtp_sent;           /* RTP packets sent, since start */
@@ -100,6 +142,12 @@ struct vd_tel_stats {
 	uint64_t send_err_p50_us;    /* upper edge of the bucket holding the */
 	uint64_t send_err_p99_us;    /* quantile (the maximum for the overflow) */
 	uint64_t send_err_hist[VD_TEL_ERR_BUCKETS + 1];
+	/* Bot response: end of the callee's speech to the first frame of
+	 * the bot's answer, 1 ms buckets to 2 s (+ overflow). */
+	uint64_t bot_responses;
+	uint64_t bot_resp_p50_us, bot_resp_p99_us;
+	uint64_t bot_resp_hist[VD_TEL_BOT_BUCKETS + 1];
+	uint64_t transfers;          /* operator legs bridged */
 };
 
 /* Copies the counters into *out. Any thread. The telephony thread
