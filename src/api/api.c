@@ -38,7 +38,7 @@ static void metrics(struct vd_req *req)
 		vd_resp_bytes(req, 200, "text/plain; version=0.0.4", up, sizeof up - 1);
 		return;
 	}
-	char text[4096];
+	char text[8192];
 	int n = snprintf(text, sizeof text,
 		"%s"
 		"# HELP voxdial_rtp_sent_total RTP packets sent.\n"
@@ -82,6 +82,17 @@ static void metrics(struct vd_req *req)
 			      "voxdial_rtp_send_error_hist_seconds_count %llu\n",
 			      (unsigned long long)s.send_err_count, (double)s.send_err_sum_us / 1e6,
 			      (unsigned long long)s.send_err_count);
+	if (n > 0 && (size_t)n < sizeof text)
+		n += snprintf(text + n, sizeof text - (size_t)n,
+			      "# HELP voxdial_bot_response_seconds End of the callee's speech to the bot's answer (1 ms buckets).\n"
+			      "# TYPE voxdial_bot_response_seconds summary\n"
+			      "voxdial_bot_response_seconds{quantile=\"0.5\"} %.3f\n"
+			      "voxdial_bot_response_seconds{quantile=\"0.99\"} %.3f\n"
+			      "voxdial_bot_response_seconds_count %llu\n"
+			      "# HELP voxdial_transfers_total Operator legs bridged.\n"
+			      "# TYPE voxdial_transfers_total counter\nvoxdial_transfers_total %llu\n",
+			      (double)s.bot_resp_p50_us / 1e6, (double)s.bot_resp_p99_us / 1e6,
+			      (unsigned long long)s.bot_responses, (unsigned long long)s.transfers);
 	if (n < 0 || (size_t)n >= sizeof text) {
 		vd_resp_bytes(req, 500, "text/plain", "metrics overflow\n", 17);
 		return;
