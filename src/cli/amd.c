@@ -96,6 +96,7 @@ static int amd_params(int argc, char **argv, struct vd_amd_params *p)
 	    int_flag(argc, argv, "--wait-ms", &p->wait_ms) ||
 	    int_flag(argc, argv, "--long-speech-ms", &p->long_speech_ms) ||
 	    int_flag(argc, argv, "--tone-ms", &p->tone_ms) ||
+	    int_flag(argc, argv, "--steady-ms", &p->steady_ms) ||
 	    int_flag(argc, argv, "--max-ms", &p->max_ms))
 		return -EINVAL;
 	struct vd_amd probe;

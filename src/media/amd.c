@@ -13,16 +13,17 @@
 #include <math.h>
 #include <string.h>
 
-/* Tone detector: a Hann-windowed DFT of the frame (50 Hz bins) searched
- * from 600 to 2500 Hz, covering voicemail beeps (usually 800-2000 Hz) and
+/* Tone detector: the Hann-windowed spectrum of the last 32 ms (31.25 Hz
+ * bins) searched from 600 to 2500 Hz, covering voicemail beeps (usually 800-2000 Hz) and
  * SIT tones (913-1777 Hz) while staying above the first formant of most
  * vowels, where a single harmonic can dominate a frame. A frame is tonal
  * when the peak's main lobe (three bins) holds TONE_CONC of the frame's
  * energy: a tone 10 dB above white noise gives ~0.9, voiced speech spreads
  * its energy over several harmonics and formants and stays below ~0.5. */
-#define TONE_BIN_LO 12
-#define TONE_BIN_HI 50
+#define TONE_BIN_LO 19
+#define TONE_BIN_HI 80
 #define TONE_CONC 0.7f
+#define TONE_LAG ((VD_AMD_FFT - 1) / VD_VAD_FRAME + 1)
 /* A word must reach this far above the speech threshold somewhere (its
  * vowel nucleus): speech worth answering stands >= 12 dB above the noise,
  * so its loudest frames are 15 dB or more above the floor, while swells of
@@ -31,6 +32,16 @@
 /* A word may contain this many frames below the speech threshold in a row
  * (100 ms: stop closures and weak fricatives inside a word). */
 #define BURST_GAP_FRAMES 5
+/* Steady sound: two consecutive loud frames whose magnitude spectra
+ * (312-3406 Hz, 32 ms windows 20 ms apart) correlate this well are
+ * "unchanged". Speech never holds still: articulators move and pitch
+ * drifts, so even a sustained vowel changes its spectrum within ~150 ms
+ * (in the public corpus no human greeting stays above 0.985 for 160 ms;
+ * at 0.98 the longest is 220 ms). Two frames of independent noise
+ * correlate near pi/4 = 0.79 whatever its colour. The notes, chords and
+ * multi-partial signals of hold music stay above it for as long as a note
+ * lasts (300-400 ms in the corpus), which steady_ms (240 ms) sits below. */
+#define STEADY_RHO 0.985f
 /* At max_ms (or end of input) without a verdict: more than this share of
  * the time since the callee began was speech means a talking machine; a
  * human who is unsure of the line says little and waits. */
@@ -41,9 +52,10 @@ void vd_amd_params_default(struct vd_amd_params *p)
 	*p = (struct vd_amd_params){
 		.speech_db = 9.0f,
 		.min_word_ms = 100,
-		.wait_ms = 900,
-		.long_speech_ms = 2800,
+		.wait_ms = 800,
+		.long_speech_ms = 2600,
 		.tone_ms = 160,
+		.steady_ms = 240,
 		.max_ms = 6000,
 	};
 }
@@ -58,50 +70,106 @@ int vd_amd_init(struct vd_amd *a, const struct vd_amd_params *p)
 		p = &d;
 	}
 	if (!ms_ok(p->min_word_ms) || !ms_ok(p->wait_ms) || !ms_ok(p->long_speech_ms) ||
-	    !ms_ok(p->tone_ms) || !ms_ok(p->max_ms))
+	    !ms_ok(p->tone_ms) || !ms_ok(p->steady_ms) || !ms_ok(p->max_ms))
 		return -EINVAL;
 	memset(a, 0, sizeof *a);
 	int err = vd_vad_init(&a->vad, p->speech_db);
 	if (err) return err;
 	a->p = *p;
-	for (int i = 0; i < VD_VAD_FRAME; i++)
-		a->win[i] = (float)(0.5 - 0.5 * cos(2.0 * M_PI * i / VD_VAD_FRAME));
+	for (int i = 0; i < VD_AMD_FFT; i++)
+		a->fwin[i] = (float)(0.5 - 0.5 * cos(2.0 * M_PI * (i + 0.5) / VD_AMD_FFT));
 	a->burst_start = -1;
 	a->onset = -1;
-		a->last_speech = -1;
+	a->last_speech = -1;
 	a->tone_bin = -1;
 	a->res = (struct vd_amd_result){.verdict = VD_AMD_PENDING, .onset_ms = -1, .cause = ""};
 	return 0;
 }
 
-/* The DFT bin (TONE_BIN_LO..TONE_BIN_HI) of a pure tone in the frame, or -1. */
-static int tone_bin(const struct vd_amd *a, const float *hp)
+/* In-place radix-2 FFT of VD_AMD_FFT complex points. Twiddles come from a
+ * recurrence per stage (in double: 8 stages lose nothing visible), so no
+ * table and no shared state. */
+static void fft(float *re, float *im)
 {
-	float x[VD_VAD_FRAME];
-	double energy = 0;
-	for (int i = 0; i < VD_VAD_FRAME; i++) {
-		x[i] = hp[i] * a->win[i];
-		energy += (double)x[i] * x[i];
-	}
-	if (energy <= 0) return -1;
-	double pw[TONE_BIN_HI + 2];
-	for (int k = TONE_BIN_LO - 1; k <= TONE_BIN_HI + 1; k++) {
-		/* Goertzel: |X_k|^2 in 2N multiply-adds. */
-		double c = 2.0 * cos(2.0 * M_PI * k / VD_VAD_FRAME), s1 = 0, s2 = 0;
-		for (int i = 0; i < VD_VAD_FRAME; i++) {
-			double s = x[i] + c * s1 - s2;
-			s2 = s1;
-			s1 = s;
+	const int n = VD_AMD_FFT;
+	for (int i = 1, j = 0; i < n; i++) {
+		int bit = n >> 1;
+		for (; j & bit; bit >>= 1) j ^= bit;
+		j ^= bit;
+		if (i < j) {
+			float t = re[i];
+			re[i] = re[j];
+			re[j] = t;
+			t = im[i];
+			im[i] = im[j];
+			im[j] = t;
 		}
-		pw[k] = s1 * s1 + s2 * s2 - c * s1 * s2;
 	}
+	for (int len = 2; len <= n; len <<= 1) {
+		double wr = cos(-2.0 * M_PI / len), wi = sin(-2.0 * M_PI / len);
+		for (int i = 0; i < n; i += len) {
+			double cr = 1.0, ci = 0.0;
+			for (int k = 0; k < len / 2; k++) {
+				int u = i + k, v = u + len / 2;
+				float tr = (float)(cr * re[v] - ci * im[v]);
+				float ti = (float)(cr * im[v] + ci * re[v]);
+				re[v] = re[u] - tr;
+				im[v] = im[u] - ti;
+				re[u] += tr;
+				im[u] += ti;
+				double t = cr * wr - ci * wi;
+				ci = cr * wi + ci * wr;
+				cr = t;
+			}
+		}
+	}
+}
+
+/* The power spectrum |X_k|^2, k = 0..VD_AMD_FFT/2, of the last 32 ms
+ * (Hann-windowed) and the windowed signal's energy. One FFT serves both
+ * the pure-tone and the steady-sound checks. */
+static double spectrum(const struct vd_amd *a, float *pw)
+{
+	float re[VD_AMD_FFT], im[VD_AMD_FFT];
+	double energy = 0;
+	for (int i = 0; i < VD_AMD_FFT; i++) {
+		re[i] = a->hist[i] * a->fwin[i];
+		im[i] = 0.0f;
+		energy += (double)re[i] * re[i];
+	}
+	fft(re, im);
+	for (int k = 0; k <= VD_AMD_FFT / 2; k++) pw[k] = re[k] * re[k] + im[k] * im[k];
+	return energy;
+}
+
+/* The bin (TONE_BIN_LO..TONE_BIN_HI) of a pure tone in the spectrum, or -1. */
+static int tone_bin(const float *pw, double energy)
+{
+	if (energy <= 0) return -1;
 	int best = TONE_BIN_LO;
 	for (int k = TONE_BIN_LO; k <= TONE_BIN_HI; k++)
 		if (pw[k] > pw[best]) best = k;
 	/* Parseval: sum over all N bins of |X_k|^2 = N * energy; a real tone
 	 * appears twice (positive and negative frequency). */
-	double lobe = 2.0 * (pw[best - 1] + pw[best] + pw[best + 1]);
-	return lobe >= TONE_CONC * VD_VAD_FRAME * energy ? best : -1;
+	double lobe = 2.0 * ((double)pw[best - 1] + pw[best] + pw[best + 1]);
+	return lobe >= TONE_CONC * VD_AMD_FFT * energy ? best : -1;
+}
+
+/* Spectral correlation of this loud frame's magnitude spectrum with the
+ * previous loud frame's (0 when there was none); keeps this one. */
+static float spectral_change(struct vd_amd *a, const float *pw)
+{
+	float mag[VD_AMD_NBINS];
+	double sxy = 0, sxx = 0, syy = 0;
+	for (int k = 0; k < VD_AMD_NBINS; k++) {
+		mag[k] = sqrtf(pw[VD_AMD_BIN_LO + k]);
+		sxy += (double)mag[k] * a->prev_mag[k];
+		sxx += (double)mag[k] * mag[k];
+		syy += (double)a->prev_mag[k] * a->prev_mag[k];
+	}
+	float rho = a->prev_loud && sxx > 0 && syy > 0 ? (float)(sxy / sqrt(sxx * syy)) : 0.0f;
+	memcpy(a->prev_mag, mag, sizeof mag);
+	return rho;
 }
 
 static enum vd_amd_verdict decide(struct vd_amd *a, enum vd_amd_verdict v, const char *cause)
@@ -129,8 +197,14 @@ static enum vd_amd_verdict process_frame(struct vd_amd *a, const int16_t *pcm)
 	int now = a->frame++;
 	const int ms = VD_VAD_FRAME_MS;
 
+	/* The spectrum of loud frames: pure tones and steady sounds. */
+	memmove(a->hist, a->hist + VD_VAD_FRAME, (VD_AMD_FFT - VD_VAD_FRAME) * sizeof(float));
+	memcpy(a->hist + VD_AMD_FFT - VD_VAD_FRAME, hp, sizeof hp);
+	float pw[VD_AMD_FFT / 2 + 1];
+	double energy = f.speech ? spectrum(a, pw) : 0;
+
 	/* Tone: the same bin (+-1) in consecutive loud frames. */
-	int bin = f.speech ? tone_bin(a, hp) : -1;
+	int bin = f.speech ? tone_bin(pw, energy) : -1;
 	if (bin >= 0 && a->tone_bin >= 0 && bin >= a->tone_bin - 1 && bin <= a->tone_bin + 1) {
 		a->tone_frames++;
 	} else {
@@ -139,10 +213,23 @@ static enum vd_amd_verdict process_frame(struct vd_amd *a, const int16_t *pcm)
 		a->tone_start = now;
 	}
 	/* "beep" when the callee spoke before the tone (a greeting, then the
-	 * beep), "tone" when the tone came first (SIT, a carrier's signal). */
+	 * beep), "tone" when the tone came first (SIT, a carrier's signal).
+	 * The tone's first tonal frame comes up to TONE_LAG frames after it
+	 * began (the 32 ms window must fill with it first), while its first
+	 * frames already count as speech. */
 	if (a->tone_frames * ms >= a->p.tone_ms)
 		return decide(a, VD_AMD_MACHINE,
-			      a->onset >= 0 && a->onset < a->tone_start ? "beep" : "tone");
+			      a->onset >= 0 && a->onset < a->tone_start - TONE_LAG ? "beep" : "tone");
+
+	/* Steady sound: a loud spectrum that does not change for steady_ms. */
+	if (f.speech) {
+		a->steady_frames = spectral_change(a, pw) >= STEADY_RHO ? a->steady_frames + 1 : 0;
+		a->prev_loud = true;
+	} else {
+		a->steady_frames = 0;
+		a->prev_loud = false;
+	}
+	if (a->steady_frames * ms >= a->p.steady_ms) return decide(a, VD_AMD_MACHINE, "music");
 
 	/* Words: a burst of speech frames becomes a word at min_word_ms; from
 	 * then on its speech frames count and extend the run. */

@@ -27,6 +27,13 @@
 
 #include "media/vad.h"
 
+/* The tone and steady-sound detectors' spectrum: 256 samples (32 ms,
+ * 31.25 Hz bins); the steady check compares bins 10..109 = 312..3406 Hz,
+ * the telephone band. */
+#define VD_AMD_FFT 256
+#define VD_AMD_BIN_LO 10
+#define VD_AMD_NBINS 100
+
 enum vd_amd_verdict {
 	VD_AMD_PENDING = 0,     /* still listening */
 	VD_AMD_HUMAN,
@@ -43,6 +50,8 @@ struct vd_amd_params {
 	int wait_ms;            /* silence after speech that means "waiting for us" */
 	int long_speech_ms;     /* a run of speech (pauses < wait_ms) this long = machine */
 	int tone_ms;            /* a steady tone this long = beep or SIT = machine */
+	int steady_ms;          /* a loud sound with an unchanging spectrum this long
+				 * (hold music, multi-partial tones) = machine */
 	int max_ms;             /* maximum analysis time from the answer */
 };
 
@@ -62,7 +71,6 @@ struct vd_amd {
 	struct vd_vad vad;
 	int16_t buf[VD_VAD_FRAME];  /* partial frame */
 	size_t nbuf;
-	float win[VD_VAD_FRAME];    /* Hann window for the tone detector */
 	int frame;                  /* frames processed */
 	/* the current burst of speech frames and whether it is a word yet */
 	int burst_start, burst_speech, burst_gap;
@@ -71,6 +79,14 @@ struct vd_amd {
 	int onset, last_speech, total_speech;
 	/* tone tracking */
 	int tone_bin, tone_frames, tone_start;
+	/* the spectrum: the last 32 ms high-passed and its Hann window; for
+	 * the steady-sound check the previous loud frame's magnitude spectrum
+	 * and the run of unchanged spectra */
+	float hist[VD_AMD_FFT];
+	float fwin[VD_AMD_FFT];
+	float prev_mag[VD_AMD_NBINS];
+	bool prev_loud;
+	int steady_frames;
 	struct vd_amd_result res;
 };
 
