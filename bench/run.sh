@@ -28,6 +28,9 @@ run bench_api --bin "$build/voxdial" --requests "${BENCH_API_REQUESTS:-1000}"
 echo "== bench/cps"; python3 "$root/bench/cps/bench_cps.py" --bin "$build/voxdial" --runs "${BENCH_TEL_RUNS:-1}" || status=1
 echo "== bench/concurrent"; python3 "$root/bench/concurrent/bench_concurrent.py" --bin "$build/voxdial" --runs "${BENCH_TEL_RUNS:-1}" || status=1
 
+# the bot: CPU per call of 500 bot calls vs prompt-only calls, response time p50 < 300 ms (docs/internals/bot.md)
+echo "== bench/bot"; python3 "$root/bench/bot/bench_bot.py" --bin "$build/voxdial" || status=1
+
 # XLSX call report of 1,000,000 calls with 5 variables (< 30 s, < 100 MB) and the task page's API calls (docs/internals/reports.md)
 run bench_report --bin "$build/voxdial" --calls "${BENCH_REPORT_CALLS:-1000000}"
 

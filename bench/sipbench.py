@@ -30,7 +30,7 @@ class Sipp:
     sn="uac" for SIPp's built-in caller. Logs (<log> lines) only when the
     scenario has them and log=True."""
 
-    def __init__(self, workdir, name, scenario=None, sn=None, args=(), remote=None, log=True):
+    def __init__(self, workdir, name, scenario=None, sn=None, args=(), remote=None, log=True, media_key=None):
         self.workdir = workdir
         self.port = sipp.free_udp_port()
         self.media_port = sipp.free_media_base()
@@ -42,6 +42,8 @@ class Sipp:
                 "-nostdin", "-trace_err", "-error_file", os.path.join(workdir, name + ".err")]
         if log:
             cmd += ["-trace_logs", "-log_file", self.log_file]
+        if media_key:   # the scenario's SDP names its own media port through a -key
+            cmd += ["-key", media_key, str(self.media_port)]
         cmd += [str(a) for a in args]
         if remote:
             cmd.append(remote)
