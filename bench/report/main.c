@@ -14,9 +14,16 @@
  *   3. downloads the file (its size).
  *
  *   bench_report [--bin PATH/voxdial] [--calls N] [--keep]
+ *   bench_report --direct DB TASK    (in-process export of an existing
+ *                                     database's task, for perf; --keep
+ *                                     kept one: DIR/voxdial.db, task 1)
  *
  * Use a Release build (bench/run.sh). Exit status 0 when the targets hold. */
+#include "reports/report.h"
+#include "store/store.h"
+
 #include <curl/curl.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -226,8 +233,33 @@ static int64_t json_int(const char *body, const char *key)
 	return p ? strtoll(p + strlen(k), NULL, 10) : -1;
 }
 
+/* The export alone, in this process: no server, no HTTP, so `perf record
+ * bench_report --direct ...` sees only the report's code. */
+static int direct(const char *db, long long task)
+{
+	struct vd_store *st;
+	if (vd_store_open(&st, db, true)) die("cannot open the database");
+	char dir[] = "/tmp/bench_report_direct-XXXXXX";
+	if (!mkdtemp(dir)) die("mkdtemp");
+	struct vd_report rep = {.id = 0, .account_id = 1, .task_id = task, .with_variables = true};
+	struct vd_report_result res;
+	double t = now_ms();
+	int err = vd_report_export(st, dir, &rep, NULL, &res);
+	double secs = (now_ms() - t) / 1e3;
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("direct export: %s, %lld rows in %.1f s, peak RSS %.1f MB\n", err ? res.error : "ok",
+	       (long long)res.rows, secs, (double)ru.ru_maxrss / 1024.0);
+	vd_store_close(st);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0) fprintf(stderr, "bench_report: cannot remove %s\n", dir);
+	return err ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "--direct")) return direct(argv[2], strtoll(argv[3], NULL, 10));
 	const char *bin = getenv("VOXDIAL_BIN");
 	long ncalls = 1000000;
 	bool keep = false;

@@ -132,6 +132,7 @@ static const struct vd_route routes[] = {
 	{"POST", "/api/v1/tasks/{id}/pause", api_task_pause, NULL, false, 0},
 	{"POST", "/api/v1/tasks/{id}/cancel", api_task_cancel, NULL, false, 0},
 	{"POST", "/api/v1/tasks/{id}/reports", api_report_create, NULL, false, 0},
+	{"GET", "/api/v1/tasks/{id}/reports", api_reports_list, NULL, false, 0},
 	{"GET", "/api/v1/reports/{id}", api_report_get, NULL, false, 0},
 	{"GET", "/api/v1/reports/{id}/file", api_report_file, NULL, false, 0},
 	{"POST", "/api/v1/audio", api_audio_upload, NULL, false, 64u << 20},

@@ -72,6 +72,7 @@ void api_template_call_get(struct vd_req *req);
 /* Call reports (api_reports.c). */
 void api_report_create(struct vd_req *req);
 void api_report_get(struct vd_req *req);
+void api_reports_list(struct vd_req *req);
 void api_report_file(struct vd_req *req);
 
 /* The resource kind of a configuration path (/api/v1/trunks...). */

@@ -37,6 +37,33 @@ void api_report_create(struct vd_req *req)
 	vd_resp_json(req, 202, json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", "queued"));
 }
 
+/* The report as GET /api/v1/reports/{id} and the task's list answer it. */
+static json_t *report_json(const struct vd_report *r)
+{
+	bool done = !strcmp(r->status, "done");
+	double progress = done ? 1.0 : r->rows_total > 0 ? (double)r->rows_done / (double)r->rows_total : 0.0;
+	if (progress > 1.0) progress = 1.0;
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(r->id));
+	json_object_set_new(o, "task_id", json_integer(r->task_id));
+	json_object_set_new(o, "with_variables", json_boolean(r->with_variables));
+	json_object_set_new(o, "status", json_string(r->status));
+	json_object_set_new(o, "rows_total", json_integer(r->rows_total));
+	json_object_set_new(o, "rows_done", json_integer(r->rows_done));
+	json_object_set_new(o, "progress", json_real(progress));
+	api_set_time(o, "created_at", r->created_ms);
+	api_set_time(o, "finished_at", r->finished_ms);
+	json_object_set_new(o, "error", r->error[0] ? json_string(r->error) : json_null());
+	if (done) {
+		char url[64];
+		snprintf(url, sizeof url, "/api/v1/reports/%lld/file", (long long)r->id);
+		json_object_set_new(o, "file_url", json_string(url));
+	} else {
+		json_object_set_new(o, "file_url", json_null());
+	}
+	return o;
+}
+
 void api_report_get(struct vd_req *req)
 {
 	struct vd_report r;
@@ -46,28 +73,28 @@ void api_report_get(struct vd_req *req)
 		api_store_error(req, err, "report");
 		return;
 	}
-	bool done = !strcmp(r.status, "done");
-	double progress = done ? 1.0 : r.rows_total > 0 ? (double)r.rows_done / (double)r.rows_total : 0.0;
-	if (progress > 1.0) progress = 1.0;
-	json_t *o = json_object();
-	json_object_set_new(o, "id", json_integer(r.id));
-	json_object_set_new(o, "task_id", json_integer(r.task_id));
-	json_object_set_new(o, "with_variables", json_boolean(r.with_variables));
-	json_object_set_new(o, "status", json_string(r.status));
-	json_object_set_new(o, "rows_total", json_integer(r.rows_total));
-	json_object_set_new(o, "rows_done", json_integer(r.rows_done));
-	json_object_set_new(o, "progress", json_real(progress));
-	api_set_time(o, "created_at", r.created_ms);
-	api_set_time(o, "finished_at", r.finished_ms);
-	json_object_set_new(o, "error", r.error[0] ? json_string(r.error) : json_null());
-	if (done) {
-		char url[64];
-		snprintf(url, sizeof url, "/api/v1/reports/%lld/file", (long long)r.id);
-		json_object_set_new(o, "file_url", json_string(url));
-	} else {
-		json_object_set_new(o, "file_url", json_null());
+	vd_resp_json(req, 200, report_json(&r));
+}
+
+static int add_report(void *arg, const struct vd_report *r)
+{
+	return json_array_append_new(arg, report_json(r)) ? 1 : 0;
+}
+
+void api_reports_list(struct vd_req *req)
+{
+	int page, per_page;
+	if (api_paging(req, &page, &per_page)) return;
+	json_t *items = json_array();
+	int64_t total = 0;
+	int err = vd_store_reports_list(api_of(req)->store, api_principal(req)->account_id, vd_req_param(req, 0),
+					page, per_page, add_report, items, &total);
+	if (err) {
+		json_decref(items);
+		api_store_error(req, err, "task");
+		return;
 	}
-	vd_resp_json(req, 200, o);
+	vd_resp_json(req, 200, api_list(items, total, page, per_page));
 }
 
 void api_report_file(struct vd_req *req)

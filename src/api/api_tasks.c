@@ -203,6 +203,8 @@ static json_t *call_view(const struct vd_call *c)
 	json_object_set_new(o, "cost", c->cost_minor >= 0 ? json_real((double)c->cost_minor / 100.0) : json_null());
 	json_object_set_new(o, "currency", nullable_str(c->currency));
 	json_object_set_new(o, "amd", nullable_str(c->amd));
+	json_object_set_new(o, "amd_ms", c->amd_ms >= 0 ? json_integer(c->amd_ms) : json_null());
+	json_object_set_new(o, "amd_cause", nullable_str(c->amd_cause));
 	json_object_set_new(o, "gender", nullable_str(c->gender));
 	json_object_set_new(o, "transferred_to", nullable_str(c->transferred_to));
 	json_t *vars = c->variables ? json_loads(c->variables, 0, NULL) : NULL;
@@ -247,6 +249,8 @@ void api_task_calls(struct vd_req *req)
 		return;
 	json_t *items = json_array();
 	int64_t total = 0;
+	bool capped = false;
+	q.total_capped = &capped;
 	int err = vd_store_calls_list(api_of(req)->store, api_principal(req)->account_id, id, &q,
 				      call_item, items, &total);
 	if (err) {
@@ -254,7 +258,10 @@ void api_task_calls(struct vd_req *req)
 		api_store_error(req, err, "task");
 		return;
 	}
-	vd_resp_json(req, 200, api_list(items, total, q.page, q.per_page));
+	/* total_exact false: a period's count stopped at its cap (store.h). */
+	json_t *list = api_list(items, total, q.page, q.per_page);
+	json_object_set_new(list, "total_exact", json_boolean(!capped));
+	vd_resp_json(req, 200, list);
 }
 
 void api_call_get(struct vd_req *req)

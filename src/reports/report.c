@@ -130,6 +130,11 @@ static int new_sheet(struct writer *w)
 	}
 	w->sheets++;
 	w->row = 0;
+	/* Every cell goes through fprintf into this temporary file: a 1 MB
+	 * buffer instead of stdio's 4 KB makes 250 times fewer write calls
+	 * (the field is public in libxlsxwriter's worksheet.h; setvbuf must
+	 * come before the first write, which it does: the sheet is new). */
+	if (w->ws->optimize_tmpfile) setvbuf(w->ws->optimize_tmpfile, NULL, _IOFBF, 1 << 20);
 	for (int c = 0; c < COL_FIXED; c++) {
 		worksheet_set_column(w->ws, (lxw_col_t)c, (lxw_col_t)c, columns[c].width, NULL);
 		check(w, worksheet_write_string(w->ws, 0, (lxw_col_t)c, columns[c].title, w->bold));
@@ -142,33 +147,16 @@ static int new_sheet(struct writer *w)
 	return w->err;
 }
 
-static void put_variables(struct writer *w, const char *json)
+static void put_variables(struct writer *w, const struct vd_report_value *vars)
 {
-	if (!w->nvars || !json) return;
-	json_t *o = json_loads(json, JSON_DECODE_ANY, NULL);
-	if (!json_is_object(o)) {
-		json_decref(o);
-		return;   /* a malformed variables text: the cells stay empty */
-	}
 	for (size_t i = 0; i < w->nvars && !w->err; i++) {
-		json_t *v = json_object_get(o, w->vars[i]);
 		int col = (int)(COL_FIXED + i);
-		if (json_is_string(v)) {
-			put_str(w, col, json_string_value(v));
-		} else if (json_is_number(v)) {
-			put_num(w, col, json_number_value(v), NULL);
-		} else if (json_is_boolean(v)) {
-			put_str(w, col, json_is_true(v) ? "true" : "false");
-		} else if (v && !json_is_null(v)) {
-			char *text = json_dumps(v, JSON_COMPACT);
-			put_str(w, col, text);
-			free(text);
-		}
+		if (vars[i].type == VD_RV_TEXT) put_str(w, col, vars[i].text);
+		else if (vars[i].type == VD_RV_NUMBER) put_num(w, col, vars[i].num, NULL);
 	}
-	json_decref(o);
 }
 
-static int write_row(void *arg, const struct vd_call *c)
+static int write_row(void *arg, const struct vd_call *c, const struct vd_report_value *vars)
 {
 	struct writer *w = arg;
 	if (w->stop && (w->done & 1023) == 0 && atomic_load(w->stop)) {
@@ -196,7 +184,7 @@ static int write_row(void *arg, const struct vd_call *c)
 		snprintf(url, sizeof url, "/api/v1/calls/%lld/recording.wav", (long long)c->id);
 		put_str(w, COL_RECORDING, url);
 	}
-	put_variables(w, c->variables);
+	put_variables(w, vars);
 	w->row++;
 	w->done++;
 	if (w->rep->id > 0 && w->done % VD_REPORT_PROGRESS_ROWS == 0) {
@@ -286,7 +274,7 @@ int vd_report_export(struct vd_store *st, const char *data_dir, const struct vd_
 	w.integer = workbook_add_format(w.wb);
 	format_set_num_format(w.integer, "0");
 	if (new_sheet(&w) == 0) {
-		err = vd_store_report_reader_calls(rd, write_row, &w);
+		err = vd_store_report_reader_calls(rd, (const char *const *)w.vars, w.nvars, write_row, &w);
 		if (err && !w.err) fail(&w, err, "%s", "cannot read the calls");
 	}
 	/* The snapshot is no longer needed: end it before the (long) zip

@@ -195,6 +195,8 @@ struct vd_call {
 	char *variables;           /* JSON text, owned (vd_call_reset frees) */
 	bool has_recording;
 	char recording[512];       /* file path, "" if none */
+	int64_t amd_ms;            /* AMD decision time; -1: none */
+	char amd_cause[32];        /* why AMD decided, "" if none */
 };
 void vd_call_reset(struct vd_call *c);
 
@@ -203,8 +205,13 @@ struct vd_call_query {
 	const char *outcome;       /* NULL: any */
 	int64_t from_ms, to_ms;    /* started_ms in [from, to]; 0: unbounded */
 	int page, per_page;
+	bool *total_capped;        /* out (may be NULL): with a period and no client_id
+				      the count stops at the page's offset + VD_CALLS_COUNT_CAP */
 };
+#define VD_CALLS_COUNT_CAP 10000
 typedef int (vd_call_cb)(void *arg, const struct vd_call *c);
+/* A page of a task's calls, newest first: by id, or with a period by
+ * started_ms (then id). *total counts the matches (see total_capped). */
 int vd_store_calls_list(struct vd_store *st, int64_t account_id, int64_t task_id,
 			const struct vd_call_query *q, vd_call_cb *cb, void *arg, int64_t *total);
 int vd_store_call_get(struct vd_store *st, int64_t account_id, int64_t call_id,
@@ -372,6 +379,11 @@ int vd_store_report_create(struct vd_store *st, int64_t account_id, int64_t task
 			   bool with_variables, int64_t *id);
 /* -ENOENT for a missing or foreign report. */
 int vd_store_report_get(struct vd_store *st, int64_t account_id, int64_t id, struct vd_report *out);
+typedef int (vd_report_cb)(void *arg, const struct vd_report *r);
+/* The reports of a task of the account, newest first, one page (page from
+ * 1); *total counts them all. -ENOENT if the task is not the account's. */
+int vd_store_reports_list(struct vd_store *st, int64_t account_id, int64_t task_id, int page, int per_page,
+			  vd_report_cb *cb, void *arg, int64_t *total);
 /* The worker's side, with the database's authority: marks the oldest queued
  * report running and returns it; -ENOENT when none is queued. */
 int vd_store_report_claim(struct vd_store *st, struct vd_report *out);
@@ -394,9 +406,20 @@ typedef int (vd_name_cb)(void *arg, const char *name);
 /* The union of the variable names of the task's calls, in the order they
  * first appear (by call id, then position); stops when cb returns non-zero. */
 int vd_store_report_reader_variables(struct vd_report_reader *r, vd_name_cb *cb, void *arg);
-/* Every call of the task in id order, one row in memory at a time; stops
- * (and returns 0) when cb returns non-zero. */
-int vd_store_report_reader_calls(struct vd_report_reader *r, vd_call_cb *cb, void *arg);
+/* One variable of a report row: absent (NULL in JSON too), a number, or
+ * text (a JSON string; an object or array as its JSON text; true/false as
+ * the numbers 1/0). `text` is valid during the callback. */
+struct vd_report_value {
+	enum { VD_RV_NONE, VD_RV_NUMBER, VD_RV_TEXT } type;
+	double num;
+	const char *text;
+};
+typedef int (vd_report_row_cb)(void *arg, const struct vd_call *c, const struct vd_report_value *vars);
+/* Every call of the task in id order, one row in memory at a time, with the
+ * values of the variables `names` (nvars of them; c->variables is NULL);
+ * stops (and returns 0) when cb returns non-zero. */
+int vd_store_report_reader_calls(struct vd_report_reader *r, const char *const *names, size_t nvars,
+				 vd_report_row_cb *cb, void *arg);
 /* Ends the read and closes the connection. NULL is fine. */
 void vd_store_report_reader_close(struct vd_report_reader *r);
 

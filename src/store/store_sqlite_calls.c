@@ -43,6 +43,8 @@ void vd_call_from_row(sqlite3_stmt *s, struct vd_call *c)
 	c->variables = vd_col_strdup(s, 21);
 	c->has_recording = sqlite3_column_int(s, 22) != 0;
 	vd_col_copy(s, 23, c->recording, sizeof c->recording);
+	c->amd_ms = sqlite3_column_type(s, 24) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 24);
+	vd_col_copy(s, 25, c->amd_cause, sizeof c->amd_cause);
 }
 
 int vd_store_calls_list(struct vd_store *st, int64_t account_id, int64_t task_id,
@@ -65,20 +67,35 @@ int vd_store_calls_list(struct vd_store *st, int64_t account_id, int64_t task_id
 	" AND (?2 IS NULL OR outcome = ?2)"
 #define CALLS_PAGE(where) "SELECT " CALL_COLS " FROM calls WHERE id IN (SELECT id FROM calls" where \
 	" ORDER BY id DESC LIMIT ?7 OFFSET ?8) ORDER BY id DESC"
+	/* A period (without a client_id, whose few calls any order serves) is
+	 * read off calls_task_started: plain bounds (?5/?6 always bound) so
+	 * the index takes the range, newest start first. Ordering by id there
+	 * walked every newer call before reaching an old period (0.6 s for a
+	 * page on a million calls). Its count stops at offset + cap matches:
+	 * counting a wide period read every call (0.3 s); a capped count is an
+	 * index range of at most that many entries. */
+#define CALLS_PERIOD " INDEXED BY calls_task_started WHERE task_id = ?1 AND account_id = ?3" \
+	" AND started_ms >= ?5 AND started_ms <= ?6"
+#define CALLS_PERIOD_PAGE(where) "SELECT " CALL_COLS " FROM calls WHERE id IN (SELECT id FROM calls" where \
+	" ORDER BY started_ms DESC, id DESC LIMIT ?7 OFFSET ?8) ORDER BY started_ms DESC, id DESC"
+#define CALLS_CAPPED(where) "SELECT count(*) FROM (SELECT 1 FROM calls" where " LIMIT ?9)"
 	static const char count_fast_sql[] =
 		"SELECT coalesce((SELECT n FROM call_counts WHERE task_id = ?1 AND outcome = coalesce(?2, '*')), 0)"
 		" WHERE EXISTS (SELECT 1 FROM resources WHERE id = ?1 AND account_id = ?3)";
 	/* [shape: any, outcome, client][ranged] */
 	static const char *const count_sqls[3][2] = {
-		{"SELECT count(*) FROM calls" CALLS_ANY, "SELECT count(*) FROM calls" CALLS_ANY CALLS_RANGE},
-		{"SELECT count(*) FROM calls" CALLS_OUTCOME, "SELECT count(*) FROM calls" CALLS_OUTCOME CALLS_RANGE},
+		{"SELECT count(*) FROM calls" CALLS_ANY, CALLS_CAPPED(CALLS_PERIOD)},
+		{"SELECT count(*) FROM calls" CALLS_OUTCOME, CALLS_CAPPED(CALLS_PERIOD " AND outcome = ?2")},
 		{"SELECT count(*) FROM calls" CALLS_CLIENT, "SELECT count(*) FROM calls" CALLS_CLIENT CALLS_RANGE},
 	};
 	static const char *const page_sqls[3][2] = {
-		{CALLS_PAGE(CALLS_ANY), CALLS_PAGE(CALLS_ANY CALLS_RANGE)},
-		{CALLS_PAGE(CALLS_OUTCOME), CALLS_PAGE(CALLS_OUTCOME CALLS_RANGE)},
+		{CALLS_PAGE(CALLS_ANY), CALLS_PERIOD_PAGE(CALLS_PERIOD)},
+		{CALLS_PAGE(CALLS_OUTCOME), CALLS_PERIOD_PAGE(CALLS_PERIOD " AND outcome = ?2")},
 		{CALLS_PAGE(CALLS_CLIENT), CALLS_PAGE(CALLS_CLIENT CALLS_RANGE)},
 	};
+#undef CALLS_CAPPED
+#undef CALLS_PERIOD_PAGE
+#undef CALLS_PERIOD
 #undef CALLS_PAGE
 #undef CALLS_CLIENT
 #undef CALLS_OUTCOME
@@ -87,8 +104,11 @@ int vd_store_calls_list(struct vd_store *st, int64_t account_id, int64_t task_id
 	int shape = q->client_id ? 2 : q->outcome ? 1 : 0;
 	int ranged = q->from_ms || q->to_ms;
 	bool fast = !q->client_id && !ranged;
+	bool capped = ranged && !q->client_id;
+	int64_t offset = (int64_t)(q->page - 1) * q->per_page;
 	const char *count_sql = count_sqls[shape][ranged];
 	const char *page_sql = page_sqls[shape][ranged];
+	if (q->total_capped) *q->total_capped = false;
 	struct vd_conn *c;
 	int err = vd_conn_acquire(st, &c);
 	if (err) return err;
@@ -100,19 +120,27 @@ int vd_store_calls_list(struct vd_store *st, int64_t account_id, int64_t task_id
 		sqlite3_bind_int64(s, 3, account_id);
 		if (pass == 1 || !fast) {
 			if (q->client_id) sqlite3_bind_text(s, 4, q->client_id, -1, SQLITE_STATIC);
-			if (q->from_ms) sqlite3_bind_int64(s, 5, q->from_ms);
-			if (q->to_ms) sqlite3_bind_int64(s, 6, q->to_ms);
+			if (capped) {
+				sqlite3_bind_int64(s, 5, q->from_ms ? q->from_ms : INT64_MIN);
+				sqlite3_bind_int64(s, 6, q->to_ms ? q->to_ms : INT64_MAX);
+				if (pass == 0) sqlite3_bind_int64(s, 9, offset + VD_CALLS_COUNT_CAP);
+			} else {
+				if (q->from_ms) sqlite3_bind_int64(s, 5, q->from_ms);
+				if (q->to_ms) sqlite3_bind_int64(s, 6, q->to_ms);
+			}
 		}
 		int rc;
 		if (pass == 0) {
 			rc = sqlite3_step(s);
 			if (rc == SQLITE_ROW) {
-				if (total) *total = sqlite3_column_int64(s, 0);
+				int64_t n = sqlite3_column_int64(s, 0);
+				if (total) *total = n;
+				if (capped && q->total_capped) *q->total_capped = n >= offset + VD_CALLS_COUNT_CAP;
 				rc = SQLITE_DONE;
 			}
 		} else {
 			sqlite3_bind_int64(s, 7, q->per_page);
-			sqlite3_bind_int64(s, 8, (int64_t)(q->page - 1) * q->per_page);
+			sqlite3_bind_int64(s, 8, offset);
 			while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 				struct vd_call call;
 				vd_call_from_row(s, &call);

@@ -51,7 +51,7 @@ void vd_col_copy(sqlite3_stmt *s, int i, char *dst, size_t size);
 #define VD_CALL_COLS "id, coalesce(task_id, 0), coalesce(template_id, 0), client_id, phone, caller_id," \
 	" attempt, recall_for, outcome, result, amd, gender, currency, transferred_to, sip_code," \
 	" planned_ms, started_ms, answered_ms, ended_ms, duration_s, cost_minor, variables," \
-	" recording IS NOT NULL, recording"
+	" recording IS NOT NULL, recording, amd_ms, amd_cause"
 /* Fills *c from a row selected with VD_CALL_COLS (c->variables malloc'd). */
 void vd_call_from_row(sqlite3_stmt *s, struct vd_call *c);
 

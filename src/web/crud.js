@@ -20,22 +20,25 @@ export function pageSizeControl(value, onChange) {
 }
 
 /** « 1 2 3 » pager; onPage(n). */
-export function pager(page, perPage, total, onPage) {
+// exact false: the server stopped counting at `total` (a call period over
+// a large task); shown as "10,000+" and the last page is not offered.
+export function pager(page, perPage, total, onPage, exact = true) {
   const pages = Math.max(1, Math.ceil(total / perPage));
   const el = h('div.pager', { dataset: { testid: 'pager' } });
   const from = total === 0 ? 0 : (page - 1) * perPage + 1;
   const to = Math.min(total, page * perPage);
-  el.append(h('span.pager-info', `${from}–${to} ${t('of')} ${total}`));
+  el.append(h('span.pager-info', `${from.toLocaleString()}–${to.toLocaleString()} ${t('of')} ${total.toLocaleString()}${exact ? '' : '+'}`));
   const btn = (label, p, disabled, active) => h('button', { type: 'button', disabled: disabled || null,
     class: active ? 'active' : null, dataset: { page: String(p) }, on: { click: () => onPage(p) } }, label);
   el.append(btn('‹', page - 1, page <= 1));
-  const shown = new Set([1, pages, page - 1, page, page + 1].filter((p) => p >= 1 && p <= pages));
+  const shown = new Set([1, exact ? pages : 0, page - 1, page, page + 1].filter((p) => p >= 1 && p <= pages));
   let last = 0;
   for (const p of [...shown].sort((a, b) => a - b)) {
     if (p - last > 1) el.append(h('span.pager-gap', '…'));
     el.append(btn(String(p), p, false, p === page));
     last = p;
   }
+  if (!exact && page + 1 < pages) el.append(h('span.pager-gap', '…'));
   el.append(btn('›', page + 1, page >= pages));
   return el;
 }

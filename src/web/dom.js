@@ -29,7 +29,7 @@ export function h(sel, attrs, ...children) {
     } else if (k === 'class') {
       for (const c of [].concat(v)) if (c) el.classList.add(c);
     } else if (k === 'dataset') {
-      Object.assign(el.dataset, v);
+      for (const [dk, dv] of Object.entries(v)) if (dv !== null && dv !== undefined) el.dataset[dk] = dv;
     } else if (k === 'value' || k === 'checked' || k === 'selected') {
       el[k] = v;
     } else {

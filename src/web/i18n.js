@@ -83,7 +83,7 @@ const RU = {
   'Clients': 'Клиенты', 'Client ID': 'ID клиента', 'Phone': 'Номер телефона', 'Planned time': 'Плановое время',
   'Duration': 'Длительность', 'Cost': 'Стоимость', 'All statuses': 'Все статусы', 'No calls yet': 'Звонков пока нет',
   'Play the conversation': 'Прослушать разговор', 'Call details': 'Подробнее о звонке', 'Open the script': 'Открыть сценарий',
-  'Call': 'Звонок', 'Attempt': 'Попытка', 'SIP code': 'SIP-код', 'AMD': 'Человек/Робот', 'Gender': 'Пол', 'Transfer': 'Перевод',
+  'Call': 'Звонок', 'Attempt': 'Попытка', 'SIP code': 'SIP-код', 'AMD': 'Человек/Робот', 'Gender': 'Пол', 'Transfer': 'Перевод', 'Transferred to': 'Переведён на', 'ms': 'мс', 'Result': 'Результат',
   'Started': 'Начало', 'Answered': 'Ответ', 'Ended': 'Окончание', 'Variables': 'Переменные', 'No variables': 'Нет переменных',
   'Recording': 'Запись разговора',
   // templates

@@ -21,22 +21,36 @@ function callStatus(c) {
   return h('span', { class: ['badge', 'badge-' + c.outcome] }, t('outcome.' + c.outcome) + (c.result ? ' / ' + c.result : ''));
 }
 
+// The AMD verdict with how long it took and why: "Answering machine ·
+// 2,840 ms · long greeting".
+function amdText(c) {
+  if (!c.amd) return null;
+  const parts = [t('amd.' + c.amd)];
+  if (c.amd_ms !== null && c.amd_ms !== undefined) parts.push(`${c.amd_ms.toLocaleString()} ${t('ms')}`);
+  if (c.amd_cause) parts.push(c.amd_cause.replace(/_/g, ' '));
+  return parts.join(' · ');
+}
+
 function detailsDialog(id) {
   api.get(`/api/v1/calls/${id}`).then((c) => {
-    const row = (k, v) => [h('dt', t(k)), h('dd', v === null || v === undefined || v === '' ? '—' : v)];
+    const row = (k, v, testid) => [h('dt', t(k)), h('dd', testid ? { dataset: { testid } } : {},
+      v === null || v === undefined || v === '' ? '—' : v)];
     const vars = Object.entries(c.variables || {});
     openModal({
       title: `${t('Call')} #${c.id}`, testid: 'call-details', wide: true,
       body: [
-        h('dl.details',
-          row('Client ID', c.client_id), row('Phone', c.phone), row('Caller ID', c.caller_id),
-          row('Attempt', String(c.attempt) + (c.recall_for ? ` (${t('Recall for')} ${t('outcome.' + c.recall_for)})` : '')),
-          row('Status', callStatus(c)), row('SIP code', c.sip_code ? String(c.sip_code) : null),
-          row('AMD', c.amd ? t('amd.' + c.amd) : null), row('Gender', c.gender ? t('gender.' + c.gender) : null),
-          row('Transfer', c.transferred_to),
-          row('Planned time', fmtDateTime(c.planned_at)), row('Started', fmtDateTime(c.started_at)),
-          row('Answered', fmtDateTime(c.answered_at)), row('Ended', fmtDateTime(c.ended_at)),
-          row('Duration', fmtDuration(c.duration_s)), row('Cost', fmtMoney(c.cost, c.currency))),
+        h('div.details-grid',
+          h('dl.details',
+            row('Client ID', c.client_id), row('Phone', c.phone), row('Caller ID', c.caller_id),
+            row('Attempt', String(c.attempt) + (c.recall_for ? ` (${t('Recall for')} ${t('outcome.' + c.recall_for)})` : '')),
+            row('Status', callStatus(c)), row('Result', c.result, 'call-result'),
+            row('SIP code', c.sip_code ? String(c.sip_code) : null, 'call-sip'),
+            row('AMD', amdText(c), 'call-amd'), row('Gender', c.gender ? t('gender.' + c.gender) : null, 'call-gender'),
+            row('Transferred to', c.transferred_to, 'call-transfer')),
+          h('dl.details',
+            row('Planned time', fmtDateTime(c.planned_at)), row('Started', fmtDateTime(c.started_at)),
+            row('Answered', fmtDateTime(c.answered_at)), row('Ended', fmtDateTime(c.ended_at)),
+            row('Duration', fmtDuration(c.duration_s)), row('Cost', fmtMoney(c.cost, c.currency)))),
         h('h3.sub', t('Variables')),
         vars.length
           ? h('table.table.table-compact', { dataset: { testid: 'call-variables' } }, h('tbody', vars.map(([k, v]) =>
@@ -181,7 +195,7 @@ export function render([idStr]) {
       tbody.append(tr);
       if (playing.has(c.id)) tbody.append(playing.get(c.id));
     }
-    clear(foot).append(pager(state.page, state.perPage, r.total, (p) => { state.page = p; loadCalls(); }));
+    clear(foot).append(pager(state.page, state.perPage, r.total, (p) => { state.page = p; loadCalls(); }, r.total_exact !== false));
   }
 
   function togglePlayer(c, tr) {

@@ -1,34 +1,21 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Call reports on the task page: "Export call report" and "Export call
 // report with variables" queue an XLSX export (POST /api/v1/tasks/{id}/reports),
-// then each report is polled (GET /api/v1/reports/{id}) with its progress
-// shown until a download link appears. The ids of a task's reports are kept
-// in localStorage so a reload finds them again (the newest few per task).
+// then the task's reports (GET /api/v1/tasks/{id}/reports, newest first) are
+// listed and polled while one is queued or running, with its progress shown
+// until a download link appears. The list comes from the server, so reports
+// survive a reload and are seen from any browser of the account.
 import { api } from './api.js';
 import { h, clear, icon, toast, fmtDateTime } from './dom.js';
 import { t } from './i18n.js';
 
 const POLL_MS = 1000;
-const KEEP = 6;
-
-function storeKey(taskId) { return `vd_reports_${taskId}`; }
-function loadIds(taskId) {
-  try {
-    const v = JSON.parse(localStorage.getItem(storeKey(taskId)) || '[]');
-    return Array.isArray(v) ? v.filter((x) => Number.isInteger(x)) : [];
-  } catch {
-    return [];
-  }
-}
-function saveIds(taskId, ids) {
-  try { localStorage.setItem(storeKey(taskId), JSON.stringify(ids.slice(0, KEEP))); } catch { /* private mode: not kept */ }
-}
+const SHOWN = 10;       // the newest reports listed
 
 /** The panel: { buttons (for the page's action bar), el (the list), destroy }. */
 export function reportsPanel(taskId) {
   let destroyed = false;
   let timer = null;
-  let ids = loadIds(taskId);
   const rows = new Map();            // report id → { el, last }
   const list = h('div.report-list', { dataset: { testid: 'reports' } });
   const el = h('div.reports', { hidden: true }, h('h2.section-title', t('Call reports')), h('div.card.pad', list));
@@ -37,9 +24,7 @@ export function reportsPanel(taskId) {
     const b = h('button.btn', { type: 'button', dataset: { testid }, on: { click: async () => {
       b.disabled = true;
       try {
-        const r = await api.post(`/api/v1/tasks/${taskId}/reports`, { with_variables: withVariables });
-        ids = [r.id, ...ids.filter((x) => x !== r.id)];
-        saveIds(taskId, ids);
+        await api.post(`/api/v1/tasks/${taskId}/reports`, { with_variables: withVariables });
         toast(t('The report is being prepared'));
         poll();
       } catch (e) {
@@ -82,27 +67,18 @@ export function reportsPanel(taskId) {
   async function poll() {
     clearTimeout(timer);
     if (destroyed) return;
-    let pending = false;
-    const keep = [];
-    for (const id of ids) {
-      let r;
-      try {
-        r = await api.get(`/api/v1/reports/${id}`);
-      } catch (e) {
-        if (e.status === 404) continue;     // gone (task deleted): forget it
-        keep.push(id);
-        pending = true;
-        continue;
-      }
-      if (destroyed) return;
-      keep.push(id);
-      draw(r);
-      if (r.status === 'queued' || r.status === 'running') pending = true;
+    let r;
+    try {
+      r = await api.get(`/api/v1/tasks/${taskId}/reports`, { per_page: SHOWN });
+    } catch (e) {
+      if (!destroyed && e.status !== 404) timer = setTimeout(poll, POLL_MS * 5);
+      return;
     }
-    if (keep.length !== ids.length) { ids = keep; saveIds(taskId, ids); }
-    clear(list).append(...ids.filter((id) => rows.has(id)).map((id) => rows.get(id).el));
-    el.hidden = ids.length === 0;
-    if (pending) timer = setTimeout(poll, POLL_MS);
+    if (destroyed) return;
+    r.items.forEach(draw);
+    clear(list).append(...r.items.map((x) => rows.get(x.id).el));
+    el.hidden = r.items.length === 0;
+    if (r.items.some((x) => x.status === 'queued' || x.status === 'running')) timer = setTimeout(poll, POLL_MS);
   }
 
   poll();

@@ -158,6 +158,17 @@ def reports_case():
              "created_at and finished_at", r)
         check_rows(download(api, rid, task, variables), rows, variables)
 
+    # the task's reports, newest first, account-scoped, paged
+    st, lst, _ = api.get("/api/v1/tasks/%d/reports" % task)
+    t.status((st, lst), 200, "the task's reports")
+    t.eq(([x["with_variables"] for x in lst.get("items", [])], lst.get("total"), lst.get("page"), lst.get("per_page")),
+         ([True, False], 2, 1, 10), "newest first, with the list envelope")
+    t.eq([x["status"] for x in lst["items"]], ["done", "done"], "each with its status")
+    t.ok(lst["items"][0]["file_url"] == "/api/v1/reports/%d/file" % lst["items"][0]["id"], "and its file", lst["items"][0])
+    t.error(other.get("/api/v1/tasks/%d/reports" % task), 404, "another account's task's reports")
+    t.error(api.get("/api/v1/tasks/999999/reports"), 404, "a missing task's reports")
+    t.error(api.get("/api/v1/tasks/%d/reports?per_page=7" % task), 400, "per_page 10, 50 or 100", field="per_page")
+
     # an empty task: a header row only
     empty = api.create("/api/v1/tasks", {"name": "empty", "script_id": api.must(200, "GET", "/api/v1/tasks/%d" % task)["script_id"],
                                          "dial_plan_id": api.must(200, "GET", "/api/v1/tasks/%d" % task)["dial_plan_id"]})
