@@ -208,6 +208,10 @@ export function buildForm(fields, initial = {}) {
         if (!el) continue;
         el.classList.add('has-error');
         el.append(h('div.field-error', { role: 'alert' }, msg));
+        // a custom widget may point further inside itself (the script
+        // editor: the block and the line the path names)
+        const inner = el.querySelector('[data-error-hook]');
+        if (inner && inner.vdShowError) inner.vdShowError(field, msg);
         const focusable = el.matches('input,select,textarea') ? el : el.querySelector('input,select,textarea');
         if (focusable) focusable.focus({ preventScroll: true });
         el.scrollIntoView({ block: 'nearest' });

@@ -32,7 +32,8 @@ export function render([idStr]) {
         toast(t('Saved'));
       } catch (e) {
         const f = e.field && e.field.startsWith('graph') ? graphField : e.field === 'name' ? nameField : null;
-        if (f) { f.classList.add('has-error'); f.append(h('div.field-error', e.message)); } else { topErr.textContent = e.message; topErr.hidden = false; }
+        if (f) { f.classList.add('has-error'); f.append(h('div.field-error', { dataset: { testid: 'field-error' } }, e.message)); } else { topErr.textContent = e.message; topErr.hidden = false; }
+        if (f === graphField) ed.showServerError(e.field, e.message);
       }
     });
     clear(el).append(

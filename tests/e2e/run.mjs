@@ -306,7 +306,7 @@ await step('route: invalid pattern checked inline and by the server, then create
   await shot('10-routes');
 });
 
-await step('script: JSON editor checks and the diagram', async () => {
+await step('script: JSON editor checks at the block, the diagram, the API\'s 422 at its path', async () => {
   await goto('#/scripts', 'scripts');
   await page.click('[data-testid="new"]');
   const d = dialog();
@@ -314,19 +314,47 @@ await step('script: JSON editor checks and the diagram', async () => {
   await save();
   await page.locator('section[data-testid="script"] [data-testid="diagram"] svg').waitFor();
   ids.script = Number(page.url().match(/scripts\/(\d+)/)[1]);
-  expect(await page.locator('[data-testid="diagram"] g.block').count() === 4, 'four blocks drawn');
-  expect(await page.locator('[data-testid="diagram"] path.edge').count() === 4, 'four links drawn');
+  // what the editor saved is the documented graph (docs/internals/script.md)
+  const stored = await page.evaluate(async (id) => (await (await fetch(`/api/v1/scripts/${id}`)).json()).graph, ids.script);
+  expect(stored.start === 'hello' && stored.blocks.ask.timeout_ms === 5000 && stored.blocks.ask.no_input === 'silent' &&
+    Array.isArray(stored.blocks.ask.branches) && stored.blocks.ask.branches[0].keywords.includes('yes') &&
+    stored.blocks.ask.branches[2].digits === '1' && stored.blocks.agreed.forward.type === 'task_default',
+  'the documented graph: ' + JSON.stringify(stored.blocks.ask));
+  expect(await page.locator('[data-testid="diagram"] g.block').count() === 6, 'six blocks drawn');
+  expect(await page.locator('[data-testid="diagram"] path.edge').count() === 7, 'seven links drawn');
   const ta = page.locator('[data-testid="graph-json"]');
+  const check = page.locator('[data-testid="graph-check"]');
   const good = await ta.inputValue();
   await ta.fill(good.replace('"next": "ask"', '"next": "nowhere"'));
-  await until(async () => /links to "nowhere"/.test(await page.locator('[data-testid="graph-check"]').innerText()), 'the broken link named');
+  await until(async () => /hello › next.*links to "nowhere"/.test(await check.innerText()), 'the broken link named at its block and field');
+  expect(await page.locator('[data-testid="diagram"] g.block-error[data-block="hello"]').count() === 1, 'the block marked in the diagram');
+  await check.locator('li.bad button').first().click();
+  const sel = await ta.evaluate((x) => x.value.slice(x.selectionStart, x.selectionEnd));
+  expect(sel === '"next": "nowhere"', 'the message selects the field in the text: ' + sel);
+  await ta.fill(good.replace('"timeout_ms": 5000', '"timeout_ms": 50'));
+  await until(async () => /ask › timeout_ms/.test(await check.innerText()), 'a bound named at its field');
   await ta.fill(good.replace('"type": "say",', '"type": "say"'));
-  await until(async () => /line \d+/.test(await page.locator('[data-testid="graph-check"]').innerText()), 'the syntax error line');
+  await until(async () => /line \d+/.test(await check.innerText()), 'the syntax error line');
   await page.click('[data-testid="save"]');
   await page.locator('[data-path="graph"] .field-error').waitFor();
   await shot('11-script-error');
+  // a loop without an ask: only the API sees it; its 422 names the link
+  await ta.fill(good.replace('"All operators are busy. We will call you back."',
+    '"All operators are busy. We will call you back.",\n      "next": "agreed"'));
+  await until(async () => /valid/.test(await check.innerText()), 'valid for the editor');
+  await page.click('[data-testid="save"]');
+  const srvErr = page.locator('[data-testid="server-error"]');
+  await srvErr.waitFor();
+  const path = await srvErr.getAttribute('data-path');
+  expect(/^graph\.blocks\.(sorry|agreed)\.(next|fallback)$/.test(path), 'the API names the closing link: ' + path);
+  const block = path.split('.')[2];
+  expect(await page.locator(`[data-testid="diagram"] g.block-error[data-block="${block}"]`).count() === 1, 'that block marked');
+  expect((await srvErr.innerText()).startsWith(`${block} › `), 'the message starts with block › field');
+  const typed = await ta.inputValue();
+  expect(typed.includes('"next": "agreed"'), 'the text typed is kept');
+  await shot('12-script-server-error');
   await ta.fill(good);
-  await until(async () => /valid/.test(await page.locator('[data-testid="graph-check"]').innerText()), 'valid again');
+  await until(async () => /valid/.test(await check.innerText()), 'valid again');
   await page.click('[data-testid="save"]');
   await page.locator('.toast').first().waitFor();
   await shot('12-script');
