@@ -138,7 +138,10 @@ def check_reports(out):
     varsh, vars_rows = books["task-calls-variables.xlsx"].table()
     t.eq(plain[:3], ["Client ID", "Phone", "Status"], "the report starts with the call list's columns")
     t.ok({"AMD", "Gender", "Result", "SIP code"} <= set(plain), "and has the call details' columns", plain)
-    t.eq(varsh, plain + ["name"], "with variables: one more column per variable")
+    # the clients file's column first, then what the bot collected (the
+    # script's store_as, e.g. "answer")
+    t.eq(varsh[:len(plain) + 1], plain + ["name"], "with variables: the clients file's variable column")
+    t.ok(set(varsh[len(plain) + 1:]) <= {"answer"}, "then the variables the script collected", varsh[len(plain):])
     t.ok(len(plain_rows) >= 14 and len(plain_rows) == len(vars_rows), "one row per call in both",
          (len(plain_rows), len(vars_rows)))
     t.ok(all(r.get("name", "").startswith("Client ") for r in vars_rows), "every row's name variable")
