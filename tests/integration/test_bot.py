@@ -313,10 +313,42 @@ def transfer_fails_case():
     srv.stop()
 
 
+def default_redirect_case():
+    """A result forwarding to "task settings" uses the task's default
+    redirect: here a dial plan, whose rewrite (prefix) and trunk carry the
+    operator leg."""
+    srv = t.server()
+    api = srv.account("Redirect")
+    callee = Callee(silence(0.5) + tts("Hello?") + silence(1.0) + tts("I am still on the line") + silence(20))
+    op = Callee(silence(0.5) + tts("Operator speaking.", "en+f3") + silence(10),
+                scenario="operator.xml", name="operator")
+    try:
+        ot = api.create("/api/v1/trunks", {"name": "pbx", "host": "127.0.0.1", "port": op.port})
+        opp = api.create("/api/v1/dial-plans", {"name": "to-pbx", "trunk_id": ot["id"], "prefix": "9",
+                                                "allowed_patterns": ["_XXXX"]})
+        graph = {"start": "r", "blocks": {
+            "r": {"type": "result", "label": "handed_over", "action": "transfer",
+                  "forward": {"type": "task_default"}, "fallback": "f"},
+            "f": {"type": "result", "label": "not_handed_over"}}}
+        _, _, tk = setup(api, callee, graph, {"default_redirect": {"type": "dial_plan", "dial_plan_id": opp["id"],
+                                                                   "number": "2002"}})
+        c = run_task(api, tk)
+        inv = op.sipp.wait_event(event="invite", timeout=5)
+        t.eq(inv["ruri"], "92002", "the default redirect's number through its dial plan")
+        t.eq(c["result"], "handed_over", "the result label")
+        t.eq(c["transferred_to"], "92002", "transferred_to")
+        t.ok(loud_ms(op.sink.payload(0) + op.sink.payload(8)) >= 500, "the operator heard the client")
+    finally:
+        callee.close()
+        op.close()
+    srv.stop()
+
+
 t.case(machine_background_case)
 t.case(lockout_machine_case)
 t.case(lockout_human_case)
 t.case(script_switch_case)
 t.case(transfer_case)
 t.case(transfer_fails_case)
+t.case(default_redirect_case)
 t.done()
