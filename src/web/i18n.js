@@ -45,7 +45,7 @@ const RU = {
   // call tasks
   'Add new call task': 'Добавить задание на обзвон', 'Edit call task': 'Редактирование задания на обзвон',
   'Task name': 'Название задания', 'Please select script': 'Выберите сценарий', 'Download template': 'Скачать шаблон',
-  'Dial plan': 'План набора', 'Ambient noise': 'Фоновый шум', 'Not selected': 'Не выбрано', 'Listen': 'Прослушать',
+  'Dial plan': 'План набора', 'Ambient noise': 'Фоновый шум', 'Ambient noise volume, %': 'Громкость фонового шума, %', 'Not selected': 'Не выбрано', 'Listen': 'Прослушать',
   'Human/Robot identification system': 'Система определения "Человек/Робот"', 'Enabled': 'Включено', 'Disabled': 'Выключено',
   'Operation mode': 'Режим работы', 'Background identification mode': 'Фоновый режим определения',
   'Detection mode with lockout': 'Определение с блокировкой', 'Greeting file': 'Файл приветствия', 'Without a greeting': 'Без приветствия',

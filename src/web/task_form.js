@@ -16,7 +16,7 @@ export const TASK_DEFAULTS = {
   start: { mode: 'manual' },
   cps: 1, ring_timeout_s: 30, window_on: false,
   window: { from: '09:00', to: '21:00', days: [1, 2, 3, 4, 5, 6, 7], timezone: 'Europe/Moscow' },
-  ineffective_duration_s: 10, gender_detection: false,
+  ineffective_duration_s: 10, gender_detection: false, ambient_volume: 30,
   test_call: { enabled: false }, e164_country: 'RU',
   recall: { mode: 'none', rules: { busy: { interval_s: 300, attempts: 3 } } },
 };
@@ -82,6 +82,8 @@ export function taskFields({ isTemplate = false } = {}) {
     { path: 'dial_plan_id', label: 'Dial plan', type: 'select', parse: 'id', required: true, placeholder: 'Select a dial plan',
       options: optionsFrom(api.all, '/api/v1/dial-plans') },
     { path: 'ambient_audio_id', label: 'Ambient noise', type: 'custom', render: audioPicker('ambient', 'Not selected'), wide: false },
+    { path: 'ambient_volume', label: 'Ambient noise volume, %', type: 'number', parse: 'int', min: 0, max: 100, step: 5,
+      showIf: (v) => !!v.ambient_audio_id },
 
     { section: 'Human/Robot identification system' },
     { path: 'amd.enabled', label: 'Human/Robot identification system', type: 'select', parse: 'bool',
