@@ -43,7 +43,7 @@ class Sipp:
         if log:
             cmd += ["-trace_logs", "-log_file", self.log_file]
         if media_key:   # the scenario's SDP names its own media port through a -key
-            cmd += ["-key", media_key, str(self.media_port)]
+            cmd += ["-key", media_key, str(self.media_port), "-key", "rtcp_port", str(self.media_port + 1)]
         cmd += [str(a) for a in args]
         if remote:
             cmd.append(remote)

@@ -99,12 +99,15 @@ class Callee:
         self.dir = tempfile.mkdtemp(prefix="vd-%s-" % name)
         write_ul(os.path.join(self.dir, name + ".ul"), samples)
         self.sink = sipp.RtpSink()
-        self.sipp = sipp.Sipp(scenario, workdir=self.dir, speech=False, keys={"rtp_port": self.sink.port})
+        self.rtcp = sipp.RtpSink()
+        self.sipp = sipp.Sipp(scenario, workdir=self.dir, speech=False,
+                              keys={"rtp_port": self.sink.port, "rtcp_port": self.rtcp.port})
         self.port = self.sipp.port
 
     def close(self):
         self.sipp.stop()
         self.sink.close()
+        self.rtcp.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -207,6 +210,11 @@ def lockout_human_case():
         first_loud = next(i for i, p in enumerate(rtp) if loud_ms(p[5]) > 0)
         t.ok(first_loud * 20 >= 500 + len(hello) / 8, "the bot waited for the end of the greeting",
              first_loud * 20)
+        # RTCP: sender reports (PT 200) to the a=rtcp port, SSRC of the RTP stream
+        srs = [d for _, d in callee.rtcp.packets if len(d) >= 28 and d[0] >> 6 == 2 and d[1] == 200]
+        t.ok(len(srs) >= 1, "RTCP sender reports reached the callee's RTCP port", len(callee.rtcp.packets))
+        if srs and rtp:
+            t.eq(int.from_bytes(srs[0][4:8], "big"), rtp[0][4], "the report's SSRC is the RTP stream's")
     finally:
         callee.close()
     srv.stop()
