@@ -73,7 +73,7 @@ def pick(results, nfiles):
     return min(ok, key=lambda kr: (kr[1]["h50"] + kr[1]["m50"], -kr[1]["acc"]))
 
 
-GENDER_GRID = [("--threshold-hz", [str(t) for t in range(150, 196, 5)])]
+GENDER_GRID = [("--threshold-hz", [str(t) for t in range(160, 206, 5)])]
 
 
 def run_gender(binary, d, labels, flags):

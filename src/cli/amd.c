@@ -6,7 +6,7 @@
  *   voxdial amd FILE.wav [tuning flags]
  *       {"verdict":"human","decision_ms":2260,"cause":"greeting_then_silence","onset_ms":1240}
  *   voxdial gender FILE.wav [--threshold-hz F]
- *       {"gender":"female","f0_hz":212,"voiced_ms":840}
+ *       {"gender":"female","f0_hz":212,"voiced_ms":840,"vt_scale":1.120}
  *   voxdial amd-eval DIR LABELS.csv [--json] [--verbose] [tuning flags]
  *   voxdial gender-eval DIR LABELS.csv [--json] [--verbose] [--threshold-hz F]
  *
@@ -180,8 +180,8 @@ int vd_cmd_gender(int argc, char **argv)
 	if (gender_params(argc, argv, &p)) return usage_err("gender: --threshold-hz must be 60..400");
 	struct vd_gender_result r;
 	if (gender_file(path, &p, &r)) return 1;
-	printf("{\"gender\":\"%s\",\"f0_hz\":%d,\"voiced_ms\":%d}\n", vd_gender_name(r.gender),
-	       (int)lrintf(r.f0_hz), r.voiced_ms);
+	printf("{\"gender\":\"%s\",\"f0_hz\":%d,\"voiced_ms\":%d,\"vt_scale\":%.3f}\n",
+	       vd_gender_name(r.gender), (int)lrintf(r.f0_hz), r.voiced_ms, r.vt_scale);
 	return 0;
 }
 
@@ -192,6 +192,7 @@ struct item {
 	int truth;      /* class index */
 	int got;        /* class index; nclasses = unknown */
 	int ms, onset_ms;
+	float vt_scale;  /* gender */
 	const char *cause;
 };
 
@@ -417,12 +418,18 @@ static int eval(int argc, char **argv, bool amd)
 			}
 			it[i].got = r.gender == VD_GENDER_MALE ? 0 : r.gender == VD_GENDER_FEMALE ? 1 : 2;
 			it[i].ms = (int)lrintf(r.f0_hz);
+			it[i].vt_scale = r.vt_scale;
 			it[i].cause = "";
 		}
-		if (verbose && !json)
+		if (verbose && !json && amd)
 			printf("%s%-24s %-8s %-8s %6d %6d %s\n", it[i].got == it[i].truth ? "  " : "! ",
 			       it[i].file, cls[it[i].truth], it[i].got < 2 ? cls[it[i].got] : "unknown",
-			       it[i].ms, amd ? it[i].onset_ms : 0, it[i].cause);
+			       it[i].ms, it[i].onset_ms, it[i].cause);
+		else if (verbose && !json)  /* F0 in Hz, formant scale, their product */
+			printf("%s%-24s %-8s %-8s %6d %6.3f %6.0f\n", it[i].got == it[i].truth ? "  " : "! ",
+			       it[i].file, cls[it[i].truth], it[i].got < 2 ? cls[it[i].got] : "unknown",
+			       it[i].ms, it[i].vt_scale,
+			       it[i].ms * (it[i].vt_scale > 0 ? it[i].vt_scale : 1.0f));
 	}
 	if (verbose && !json) printf("\n");
 	report(amd ? "amd" : "gender", cls, it, n, json, amd);

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* Gender estimation from the callee's voiced speech, by pitch. Every 20 ms
- * frame that the VAD front end (vad.h) calls speech is searched for a
- * period with YIN (de Cheveigné & Kawahara 2002) over the last 40 ms; the
- * frames with a clear period give an F0 estimate each, and the median F0 of
- * the call is compared with a threshold between typical adult male
- * (85-155 Hz) and female (165-255 Hz) speaking pitch.
+/* Gender estimation from the callee's voiced speech, by pitch and vocal
+ * tract. Every 20 ms frame that the VAD front end (vad.h) calls speech is
+ * searched for a period with YIN (de Cheveigné & Kawahara 2002) over the
+ * last 40 ms; the frames with a clear period give an F0 estimate each and,
+ * by LPC, a formant scale (F1..F3 against a neutral 17.5 cm tract). The
+ * median F0 times the median formant scale is compared with a threshold:
+ * women's voices are higher in both, and the two together separate the
+ * overlap of adult male (85-180 Hz) and female (165-255 Hz) speaking
+ * pitch better than pitch alone.
  *
  * Works on telephone audio: the 300 Hz high-pass of the line removes the
  * fundamental of most voices, but the waveform still repeats at the
@@ -28,17 +31,22 @@ enum vd_gender_verdict {
 };
 
 struct vd_gender_params {
-	float threshold_hz;     /* median F0 below this is male */
+	float threshold_hz;     /* median F0 times the formant scale (vt_scale, when
+				 * measured) below this is male */
 	int min_voiced_ms;      /* less voiced speech than this: unknown */
 };
 
 #define VD_GENDER_WIN 320       /* analysis window: 40 ms, two periods at 50 Hz */
 #define VD_GENDER_MAX_F0 500    /* estimates kept: 10 s of voiced frames */
+#define VD_GENDER_LPC_WIN 256   /* formant analysis window: 32 ms */
 
 struct vd_gender_result {
 	enum vd_gender_verdict gender;
 	float f0_hz;            /* median F0 of the voiced frames, 0 if none */
 	int voiced_ms;          /* voiced speech the estimate rests on */
+	float vt_scale;         /* formant scale: geometric mean of F1/500, F2/1500,
+				 * F3/2500 Hz (1 = a neutral 17.5 cm vocal tract;
+				 * women ~1.15); 0 if too few frames showed all three */
 };
 
 /* The estimator. Embedded value; all fields are private. */
@@ -50,6 +58,9 @@ struct vd_gender {
 	float hist[VD_GENDER_WIN];      /* the last 40 ms, high-passed */
 	float f0[VD_GENDER_MAX_F0];
 	int nf0;
+	float lpcwin[VD_GENDER_LPC_WIN];        /* Hamming window */
+	float vt[VD_GENDER_MAX_F0];     /* per-frame ln(formant scale) */
+	int nvt;
 };
 
 void vd_gender_params_default(struct vd_gender_params *p);

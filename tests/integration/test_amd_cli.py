@@ -78,7 +78,7 @@ def generated_files():
     p = run("gender", silent)
     t.eq(p.returncode, 0, "gender exits 0")
     r = one_json(p, "gender")
-    t.eq(sorted(r), ["f0_hz", "gender", "voiced_ms"], "gender JSON keys")
+    t.eq(sorted(r), ["f0_hz", "gender", "voiced_ms", "vt_scale"], "gender JSON keys")
     t.eq(r.get("gender"), "unknown", "silence has no gender")
 
 
