@@ -576,6 +576,14 @@ static int dial_one(struct vd_dialer *d, struct task_rt *t, const struct vd_due_
 	if (t->plan) {
 		dl->plan = t->plan;   /* vd_tel_dial takes its own references */
 		dl->vars_json = c->variables;
+		/* A first prompt with the client's variables is synthesized
+		 * while the phone rings, so the answer finds it cached. */
+		char first[VD_SCRIPT_MAX_SAY];
+		struct vd_pcm *cached = NULL;
+		if (vd_bot_first_prompt(t->plan, c->variables, first, sizeof first) &&
+		    vd_tts_peek(first, NULL, &cached) == -ENOENT)
+			(void)vd_tts_async(first, NULL, NULL, NULL, NULL);
+		vd_pcm_unref(cached);
 	} else if (t->prompt_wav) {
 		dl->prompt = vd_pcm_ref(t->prompt_wav);
 	} else if (t->tc->prompt[0]) {

@@ -287,6 +287,26 @@ static void start_script(struct vd_bot *b, const struct vd_script_vars *vars, ui
 
 /* ---- life ---- */
 
+bool vd_bot_first_prompt(const struct vd_bot_plan *plan, const char *vars_json, char *out, size_t size)
+{
+	if (!plan || !plan->nscripts || !size) return false;
+	struct {
+		struct vd_script_vars vars;
+		struct vd_script_run run;
+		struct vd_script_action act;
+	} *w = malloc(sizeof *w);
+	if (!w) return false;
+	vd_script_vars_init(&w->vars);
+	json_t *j = vars_json ? json_loads(vars_json, 0, NULL) : NULL;
+	if (json_is_object(j)) (void)vd_script_vars_from_json(j, &w->vars);
+	json_decref(j);
+	bool ok = vd_script_run_start(&w->run, &plan->scripts[0].g, &w->vars, &w->act) == 0 &&
+		  w->act.kind == VD_SCRIPT_ACT_SAY && !w->act.audio_id && w->act.text[0];
+	if (ok) snprintf(out, size, "%s", w->act.text);
+	free(w);
+	return ok;
+}
+
 int vd_bot_start(struct vd_bot **out, struct vd_bot_plan *plan, const char *vars_json,
 		 const struct vd_bot_io *io, uint64_t now_us)
 {

@@ -100,6 +100,13 @@ enum vd_bot_state {
 
 struct vd_bot;
 
+/* The text of the first prompt a call with these client variables will
+ * hear (the script's first action, when it is a synthesized say), written
+ * to out; false when there is none (an audio file, a listen first, no
+ * script). For warming the synthesis cache while the call rings. Any
+ * thread (the plan is read-only). */
+bool vd_bot_first_prompt(const struct vd_bot_plan *plan, const char *vars_json, char *out, size_t size);
+
 /* Starts the bot at the answer. `vars_json` is the client's variables as a
  * JSON object (NULL: none); `now_us` is CLOCK_MONOTONIC. Returns 0,
  * -EINVAL (plan without a script), -ENOMEM. */

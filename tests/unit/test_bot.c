@@ -104,6 +104,7 @@ struct line {
 	struct vd_bot *bot;
 	uint64_t now;
 	unsigned seed;
+	double phase;
 	int16_t last_tx[FRAME];
 	enum vd_bot_state st;
 };
@@ -115,15 +116,21 @@ static double rnd(struct line *l)
 }
 
 /* 20 ms: one frame each way. `speech` makes the callee's frame a loud
- * voiced sound (harmonics of 150 Hz), else line noise. */
+ * voiced sound: harmonics of a gliding pitch (120-180 Hz) under a 4 Hz
+ * syllable envelope, so it is neither a tone nor steady music; else line
+ * noise. */
 static enum vd_bot_state step(struct line *l, bool speech)
 {
 	int16_t rx[FRAME];
 	for (int i = 0; i < FRAME; i++) {
 		double t = (double)(l->now / 1000 * 8 + (uint64_t)i) / 8000.0;
 		double v = rnd(l) * 60.0;
-		if (speech)
-			for (int k = 1; k <= 8; k++) v += 2500.0 / k * sin(2 * M_PI * 150.0 * k * t);
+		if (speech) {
+			double f0 = 150.0 + 30.0 * sin(2 * M_PI * 1.3 * t);
+			double env = 0.35 + 0.65 * fabs(sin(2 * M_PI * 2.0 * t));
+			l->phase += 2 * M_PI * f0 / 8000.0;
+			for (int k = 1; k <= 8; k++) v += env * 2500.0 / k * sin(k * l->phase);
+		}
 		rx[i] = (int16_t)v;
 	}
 	vd_bot_rx(l->bot, rx, FRAME, l->now);
