@@ -30,7 +30,8 @@ class Sipp:
     sn="uac" for SIPp's built-in caller. Logs (<log> lines) only when the
     scenario has them and log=True."""
 
-    def __init__(self, workdir, name, scenario=None, sn=None, args=(), remote=None, log=True, media_key=None):
+    def __init__(self, workdir, name, scenario=None, sn=None, args=(), remote=None, log=True, media_key=None,
+                 keys=None):
         self.workdir = workdir
         self.port = sipp.free_udp_port()
         self.media_port = sipp.free_media_base()
@@ -44,6 +45,8 @@ class Sipp:
             cmd += ["-trace_logs", "-log_file", self.log_file]
         if media_key:   # the scenario's SDP names its own media port through a -key
             cmd += ["-key", media_key, str(self.media_port), "-key", "rtcp_port", str(self.media_port + 1)]
+        for k, v in (keys or {}).items():
+            cmd += ["-key", str(k), str(v)]
         cmd += [str(a) for a in args]
         if remote:
             cmd.append(remote)
