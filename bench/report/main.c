@@ -14,9 +14,9 @@
  *   3. downloads the file (its size).
  *
  *   bench_report [--bin PATH/voxdial] [--calls N] [--keep]
- *   bench_report --direct DB TASK    (in-process export of an existing
- *                                     database's task, for perf; --keep
- *                                     kept one: DIR/voxdial.db, task 1)
+ *   bench_report --direct DB TASK [--keep]   (in-process export of an
+ *                                     existing database's task, for perf;
+ *                                     --keep keeps the file)
  *
  * Use a Release build (bench/run.sh). Exit status 0 when the targets hold. */
 #include "reports/report.h"
@@ -235,7 +235,7 @@ static int64_t json_int(const char *body, const char *key)
 
 /* The export alone, in this process: no server, no HTTP, so `perf record
  * bench_report --direct ...` sees only the report's code. */
-static int direct(const char *db, long long task)
+static int direct(const char *db, long long task, bool keep)
 {
 	struct vd_store *st;
 	if (vd_store_open(&st, db, true)) die("cannot open the database");
@@ -251,6 +251,10 @@ static int direct(const char *db, long long task)
 	printf("direct export: %s, %lld rows in %.1f s, peak RSS %.1f MB\n", err ? res.error : "ok",
 	       (long long)res.rows, secs, (double)ru.ru_maxrss / 1024.0);
 	vd_store_close(st);
+	if (keep) {
+		fprintf(stderr, "kept %s\n", res.path);
+		return err ? 1 : 0;
+	}
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0) fprintf(stderr, "bench_report: cannot remove %s\n", dir);
@@ -259,7 +263,8 @@ static int direct(const char *db, long long task)
 
 int main(int argc, char **argv)
 {
-	if (argc == 4 && !strcmp(argv[1], "--direct")) return direct(argv[2], strtoll(argv[3], NULL, 10));
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "--direct"))
+		return direct(argv[2], strtoll(argv[3], NULL, 10), argc == 5 && !strcmp(argv[4], "--keep"));
 	const char *bin = getenv("VOXDIAL_BIN");
 	long ncalls = 1000000;
 	bool keep = false;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The call report worker and the XLSX writer; see report.h and
- * docs/internals/reports.md. */
+/* The call report worker and the export; see report.h and
+ * docs/internals/reports.md. The XLSX itself is written by xlsx.c. */
 #include "reports/report.h"
 #include "core/zone.h"
+#include "reports/xlsx.h"
 #include "store/store.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -16,11 +17,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <xlsxwriter.h>
 
 #define POLL_MS 300
 #define MAX_VARIABLES 1000           /* variable columns at most (bounded memory) */
-#define EXCEL_EPOCH_DAYS 25569.0     /* 1970-01-01 as an Excel serial date */
+#define ZIP_LEVEL 1                  /* zlib's fastest: 1.4x the size of level 6, the export's
+					biggest cost halved (docs/internals/reports.md) */
 
 static double mono_s(void)
 {
@@ -57,11 +58,9 @@ struct writer {
 	struct vd_store *st;
 	const struct vd_report *rep;
 	const atomic_bool *stop;
-	lxw_workbook *wb;
-	lxw_worksheet *ws;
-	lxw_format *bold, *date, *money, *integer;
+	struct vd_xlsx *x;
 	int sheets;
-	lxw_row_t row;               /* next row of ws */
+	uint32_t row;                /* rows written in the current sheet */
 	struct vd_zone zone;         /* the task's time zone, for Excel's local dates */
 	char **vars;
 	size_t nvars;
@@ -91,30 +90,16 @@ static int add_name(void *arg, const char *name)
 	return 0;
 }
 
-/* A cell write: an over-long string (Excel's limit is 32767 characters) is
- * left empty rather than failing the whole report; anything else fails. */
-static void check(struct writer *w, lxw_error e)
-{
-	if (e == LXW_NO_ERROR || e == LXW_ERROR_MAX_STRING_LENGTH_EXCEEDED) return;
-	fail(w, -EIO, "cannot write the sheet: %s", lxw_strerror(e));
-}
-
 static void put_str(struct writer *w, int col, const char *s)
 {
-	if (s && *s) check(w, worksheet_write_string(w->ws, w->row, (lxw_col_t)col, s, NULL));
-}
-
-static void put_num(struct writer *w, int col, double v, lxw_format *f)
-{
-	check(w, worksheet_write_number(w->ws, w->row, (lxw_col_t)col, v, f));
+	if (s && *s) vd_xlsx_str(w->x, col, s, VD_XLSX_PLAIN);
 }
 
 static void put_time(struct writer *w, int col, int64_t ms)
 {
 	if (ms <= 0) return;
 	int64_t s = ms / 1000;
-	double local = (double)(s + vd_zone_offset(&w->zone, s)) + (double)(ms % 1000) / 1000.0;
-	put_num(w, col, EXCEL_EPOCH_DAYS + local / 86400.0, w->date);
+	vd_xlsx_date(w->x, col, ms + vd_zone_offset(&w->zone, s) * 1000, VD_XLSX_DATE);
 }
 
 /* A new sheet with the header row: the first, and another each time a
@@ -123,27 +108,19 @@ static int new_sheet(struct writer *w)
 {
 	char name[32];
 	snprintf(name, sizeof name, w->sheets ? "Calls %d" : "Calls", w->sheets + 1);
-	w->ws = workbook_add_worksheet(w->wb, name);
-	if (!w->ws) {
-		fail(w, -ENOMEM, "%s", "cannot add a worksheet");
+	double widths[COL_FIXED + MAX_VARIABLES];
+	int ncols = COL_FIXED + (int)w->nvars;
+	/* + 0.71: Excel's cell padding, so a width is the characters shown */
+	for (int c = 0; c < ncols; c++) widths[c] = (c < COL_FIXED ? columns[c].width : 14) + 0.71;
+	int err = vd_xlsx_sheet(w->x, name, widths, ncols, 1);
+	if (err) {
+		fail(w, err, "%s", "cannot add a worksheet");
 		return w->err;
 	}
 	w->sheets++;
-	w->row = 0;
-	/* Every cell goes through fprintf into this temporary file: a 1 MB
-	 * buffer instead of stdio's 4 KB makes 250 times fewer write calls
-	 * (the field is public in libxlsxwriter's worksheet.h; setvbuf must
-	 * come before the first write, which it does: the sheet is new). */
-	if (w->ws->optimize_tmpfile) setvbuf(w->ws->optimize_tmpfile, NULL, _IOFBF, 1 << 20);
-	for (int c = 0; c < COL_FIXED; c++) {
-		worksheet_set_column(w->ws, (lxw_col_t)c, (lxw_col_t)c, columns[c].width, NULL);
-		check(w, worksheet_write_string(w->ws, 0, (lxw_col_t)c, columns[c].title, w->bold));
-	}
-	if (w->nvars) worksheet_set_column(w->ws, COL_FIXED, (lxw_col_t)(COL_FIXED + w->nvars - 1), 14, NULL);
-	for (size_t i = 0; i < w->nvars; i++)
-		check(w, worksheet_write_string(w->ws, 0, (lxw_col_t)(COL_FIXED + i), w->vars[i], w->bold));
-	worksheet_freeze_panes(w->ws, 1, 0);
-	w->row = 1;
+	w->row = vd_xlsx_row(w->x);
+	for (int c = 0; c < COL_FIXED; c++) vd_xlsx_str(w->x, c, columns[c].title, VD_XLSX_BOLD);
+	for (size_t i = 0; i < w->nvars; i++) vd_xlsx_str(w->x, (int)(COL_FIXED + i), w->vars[i], VD_XLSX_BOLD);
 	return w->err;
 }
 
@@ -152,7 +129,7 @@ static void put_variables(struct writer *w, const struct vd_report_value *vars)
 	for (size_t i = 0; i < w->nvars && !w->err; i++) {
 		int col = (int)(COL_FIXED + i);
 		if (vars[i].type == VD_RV_TEXT) put_str(w, col, vars[i].text);
-		else if (vars[i].type == VD_RV_NUMBER) put_num(w, col, vars[i].num, NULL);
+		else if (vars[i].type == VD_RV_NUMBER) vd_xlsx_num(w->x, col, vars[i].num, VD_XLSX_PLAIN);
 	}
 }
 
@@ -163,21 +140,22 @@ static int write_row(void *arg, const struct vd_call *c, const struct vd_report_
 		fail(w, -ECANCELED, "%s", "stopped");
 		return 1;
 	}
-	if (w->row == LXW_ROW_MAX && new_sheet(w)) return 1;
+	if (w->row == VD_XLSX_MAX_ROWS && new_sheet(w)) return 1;
+	w->row = vd_xlsx_row(w->x);
 	put_str(w, COL_CLIENT_ID, c->client_id);
 	put_str(w, COL_PHONE, c->phone);
 	put_str(w, COL_STATUS, c->outcome[0] ? c->outcome : "in_progress");
 	put_time(w, COL_DATE, c->started_ms);
 	put_time(w, COL_PLANNED, c->planned_ms);
-	if (c->duration_s >= 0) put_num(w, COL_DURATION, (double)c->duration_s, w->integer);
-	if (c->cost_minor >= 0) put_num(w, COL_COST, (double)c->cost_minor / 100.0, w->money);
+	if (c->duration_s >= 0) vd_xlsx_int(w->x, COL_DURATION, c->duration_s, VD_XLSX_INTEGER);
+	if (c->cost_minor >= 0) vd_xlsx_fixed(w->x, COL_COST, c->cost_minor, 2, VD_XLSX_MONEY);
 	put_str(w, COL_CURRENCY, c->currency);
 	put_str(w, COL_AMD, c->amd);
 	put_str(w, COL_GENDER, c->gender);
 	put_str(w, COL_RESULT, c->result);
-	if (c->sip_code) put_num(w, COL_SIP_CODE, c->sip_code, w->integer);
+	if (c->sip_code) vd_xlsx_int(w->x, COL_SIP_CODE, c->sip_code, VD_XLSX_INTEGER);
 	put_str(w, COL_CALLER_ID, c->caller_id);
-	put_num(w, COL_ATTEMPT, c->attempt, w->integer);
+	vd_xlsx_int(w->x, COL_ATTEMPT, c->attempt, VD_XLSX_INTEGER);
 	put_str(w, COL_RECALL_FOR, c->recall_for);
 	if (c->has_recording) {
 		char url[64];
@@ -185,8 +163,8 @@ static int write_row(void *arg, const struct vd_call *c, const struct vd_report_
 		put_str(w, COL_RECORDING, url);
 	}
 	put_variables(w, vars);
-	w->row++;
 	w->done++;
+	if (!w->err && vd_xlsx_error(w->x)) fail(w, vd_xlsx_error(w->x), "%s", "cannot write the sheet");
 	if (w->rep->id > 0 && w->done % VD_REPORT_PROGRESS_ROWS == 0) {
 		int64_t total = w->total > w->done ? w->total : w->done;
 		/* Progress is advisory: a failed update only delays what the
@@ -220,13 +198,11 @@ int vd_report_export(struct vd_store *st, const char *data_dir, const struct vd_
 	struct writer w = {.st = st, .rep = rep, .stop = stop, .error = res->error,
 			   .error_size = sizeof res->error};
 	struct vd_report_reader *rd = NULL;
-	char dir[512], tmpdir[512], part[600];
+	char dir[512], part[600];
 	snprintf(dir, sizeof dir, "%s/reports/%lld", data_dir, (long long)rep->account_id);
-	snprintf(tmpdir, sizeof tmpdir, "%s/reports/tmp", data_dir);
 	snprintf(res->path, sizeof res->path, "%s/%lld.xlsx", dir, (long long)rep->id);
 	snprintf(part, sizeof part, "%s.part", res->path);
 	int err = vd_mkdirs(dir);
-	if (!err) err = vd_mkdirs(tmpdir);
 	if (err) {
 		snprintf(res->error, sizeof res->error, "cannot create %s", dir);
 		return err;
@@ -258,39 +234,26 @@ int vd_report_export(struct vd_store *st, const char *data_dir, const struct vd_
 	if (rep->id > 0 && vd_store_report_progress(st, rep->id, w.total, 0))
 		vd_warn("report", "report=%lld cannot record progress", (long long)rep->id);
 
-	lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = tmpdir};
-	w.wb = workbook_new_opt(part, &opt);
-	if (!w.wb) {
-		err = -EIO;
-		snprintf(res->error, sizeof res->error, "cannot create the workbook");
+	err = vd_xlsx_open(&w.x, part, ZIP_LEVEL);
+	if (err) {
+		snprintf(res->error, sizeof res->error, "cannot create the file: %s", strerror(-err));
 		goto out;
 	}
-	w.bold = workbook_add_format(w.wb);
-	format_set_bold(w.bold);
-	w.date = workbook_add_format(w.wb);
-	format_set_num_format(w.date, "yyyy-mm-dd hh:mm:ss");
-	w.money = workbook_add_format(w.wb);
-	format_set_num_format(w.money, "0.00");
-	w.integer = workbook_add_format(w.wb);
-	format_set_num_format(w.integer, "0");
 	if (new_sheet(&w) == 0) {
 		err = vd_store_report_reader_calls(rd, (const char *const *)w.vars, w.nvars, write_row, &w);
 		if (err && !w.err) fail(&w, err, "%s", "cannot read the calls");
 	}
-	/* The snapshot is no longer needed: end it before the (long) zip
-	 * step so the WAL can be checkpointed meanwhile. */
 	vd_store_report_reader_close(rd);
 	rd = NULL;
 	t_rows = mono_s();
 	if (w.err) {
 		err = w.err;
-		lxw_workbook_free(w.wb);   /* drops the temporary files, writes nothing */
+		vd_xlsx_abort(w.x);
 		goto out;
 	}
-	lxw_error e = workbook_close(w.wb);   /* zips the sheet into `part`; frees */
-	if (e != LXW_NO_ERROR) {
-		err = -EIO;
-		snprintf(res->error, sizeof res->error, "cannot write the file: %s", lxw_strerror(e));
+	err = vd_xlsx_close(w.x);   /* the workbook's parts and the zip directory; frees */
+	if (err) {
+		snprintf(res->error, sizeof res->error, "cannot write the file: %s", strerror(-err));
 		goto out;
 	}
 	if (rename(part, res->path) != 0) {
@@ -299,7 +262,7 @@ int vd_report_export(struct vd_store *st, const char *data_dir, const struct vd_
 		goto out;
 	}
 	res->rows = w.done;
-	vd_info("report", "report=%lld phases: variables %.1f s, rows %.1f s, zip %.1f s", (long long)rep->id,
+	vd_info("report", "report=%lld phases: variables %.1f s, rows %.1f s, close %.1f s", (long long)rep->id,
 		t_vars - t0, t_rows - t_vars, mono_s() - t_rows);
 out:
 	if (err) unlink(part);   /* may not exist: nothing to report then */

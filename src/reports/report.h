@@ -4,8 +4,8 @@
  *
  * The worker is one thread. It polls the store's `reports` queue, claims the
  * oldest queued report, streams the task's calls from a dedicated read
- * connection into libxlsxwriter in constant-memory mode (each row goes to a
- * temporary file under DATA/reports/tmp as it is written) and produces
+ * connection into the streaming XLSX writer (xlsx.h: each row is deflated
+ * into the file as it is written) and produces
  * DATA/reports/<account>/<id>.xlsx, updating rows_done every
  * VD_REPORT_PROGRESS_ROWS rows. Memory does not grow with the number of
  * calls. See docs/internals/reports.md. */

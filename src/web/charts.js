@@ -46,12 +46,17 @@ export function pieChart(title, slices, { testid, center } = {}) {
     }
   }
   g.append(svg('circle', { cx, cy, r: 38, class: 'pie-hole' }));
-  g.append(svg('text', { x: cx, y: cy - 2, class: 'pie-total', 'text-anchor': 'middle' }, String(center ?? total)));
+  // the centre holds about five characters: 250000 reads 250K there (the
+  // legend keeps the exact figures)
+  const c = center ?? total;
+  const centre = typeof c === 'number' && c >= 100000 ? new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 }).format(c)
+    : typeof c === 'number' ? c.toLocaleString() : String(c);
+  g.append(svg('text', { x: cx, y: cy - 2, class: 'pie-total', 'text-anchor': 'middle', title: String(c) }, centre));
   g.append(svg('text', { x: cx, y: cy + 15, class: 'pie-sub', 'text-anchor': 'middle' }, t('total')));
   const legend = h('ul.legend', slices.map((s) => {
     const dot = h('span.dot');
     dot.style.background = COLORS[s.key] || '#94a3b8';
-    return h('li', { dataset: { key: s.key } }, dot, h('span.legend-label', s.label), h('span.legend-value', String(s.value || 0)));
+    return h('li', { dataset: { key: s.key } }, dot, h('span.legend-label', s.label), h('span.legend-value', (s.value || 0).toLocaleString()));
   }));
   return h('div.card.chart', { dataset: { testid: testid || '', total: String(total) } },
     h('div.card-title', title), h('div.chart-body', g, legend));

@@ -35,7 +35,7 @@ export function pager(page, perPage, total, onPage, exact = true) {
   let last = 0;
   for (const p of [...shown].sort((a, b) => a - b)) {
     if (p - last > 1) el.append(h('span.pager-gap', '…'));
-    el.append(btn(String(p), p, false, p === page));
+    el.append(btn(p.toLocaleString(), p, false, p === page));
     last = p;
   }
   if (!exact && page + 1 < pages) el.append(h('span.pager-gap', '…'));

@@ -60,7 +60,7 @@ let uid = 0;
  * buildForm(fields, initial) → {el, values(), setError(field, msg) →
  * bool, clearErrors(), showError(msg), refresh()}.
  * Field spec: {path, label, type, options, required, showIf, min, max,
- * step, placeholder, hint, wide, parse, render} or {section: 'Title'}.
+ * step, placeholder, hint, wide, parse, render, slider: [min, max], newRow} or {section: 'Title'}.
  * type: text|password|number|select|checkbox|textarea|datetime|time|days|custom.
  * parse: 'int' | 'float' | 'id' (number, null when empty) | 'nullstr'.
  * custom: render(initialValue, onChange) → {el, get()}.
@@ -85,8 +85,10 @@ export function buildForm(fields, initial = {}) {
     const id = 'f' + (++uid);
     const init = getPath(initial, f.path);
     const wide = f.wide ?? (f.type === 'textarea' || f.type === 'custom');
+    // newRow: the field starts a row, so a choice and the fields that
+    // depend on it read left to right on one line
     const wrap = h('div', { class: ['field', wide ? 'field-wide' : null,
-      f.type === 'checkbox' ? 'field-check' : null], dataset: { path: f.path } });
+      f.type === 'checkbox' ? 'field-check' : null, f.newRow ? 'field-row-start' : null], dataset: { path: f.path } });
     let input, get;
     const label = f.label ? h('label', { for: id }, t(f.label), f.required ? h('span.req', ' *') : null) : null;
     switch (f.type) {
@@ -154,6 +156,16 @@ export function buildForm(fields, initial = {}) {
     }
     if (f.type === 'checkbox') {
       wrap.append(h('label.check', { for: id }, input, h('span', t(f.label))));
+    } else if (f.slider) {
+      // the guide's slider (e.g. calls per second 1..5) beside the number,
+      // which still takes any value the API allows
+      const range = h('input', { type: 'range', min: f.slider[0], max: f.slider[1], step: 1, tabindex: '-1',
+        'aria-hidden': 'true', value: input.value || f.slider[0] });
+      range.addEventListener('input', () => { input.value = range.value; onChange(); });
+      input.addEventListener('input', () => { range.value = input.value; });
+      if (label) wrap.append(label);
+      wrap.append(h('div.slider-row', input, range,
+        h('div.slider-ticks', Array.from({ length: f.slider[1] - f.slider[0] + 1 }, (_, i) => h('span', String(f.slider[0] + i))))));
     } else {
       if (label) wrap.append(label);
       wrap.append(input);
@@ -207,11 +219,11 @@ export function buildForm(fields, initial = {}) {
         const el = [...form.querySelectorAll('[data-path]')].find((x) => x.dataset.path === cand && !x.closest('[hidden]'));
         if (!el) continue;
         el.classList.add('has-error');
-        el.append(h('div.field-error', { role: 'alert' }, msg));
-        // a custom widget may point further inside itself (the script
-        // editor: the block and the line the path names)
+        // a custom widget may show it further inside itself (the script
+        // editor: at the block and the line the path names)
         const inner = el.querySelector('[data-error-hook]');
         if (inner && inner.vdShowError) inner.vdShowError(field, msg);
+        else el.append(h('div.field-error', { role: 'alert' }, msg));
         const focusable = el.matches('input,select,textarea') ? el : el.querySelector('input,select,textarea');
         if (focusable) focusable.focus({ preventScroll: true });
         el.scrollIntoView({ block: 'nearest' });

@@ -70,6 +70,8 @@ const RU = {
   'Search by task name or Id': 'Поиск по названию или Id задания', 'Call period': 'Период звонков', 'Start': 'Запуск',
   'Imported': 'Загружено', 'Duplicates': 'Дубликаты', 'Rejected': 'Отклонено',
   'Upload .wav files on the Audio files page': 'Файлы .wav загружаются на странице «Аудиофайлы»',
+  'Call settings': 'Параметры звонка', 'Launch and intensity': 'Запуск и интенсивность обзвона',
+  'Recalls and clients': 'Перезвоны и клиенты', 'Recalls': 'Перезвоны',
   // task page
   'Resume': 'Возобновить', 'Pause': 'Приостановить', 'Cancel calls': 'Отменить звонки',
   'Cancel dialing and every pending recall of this task?': 'Остановить обзвон и отменить все запланированные перезвоны?',

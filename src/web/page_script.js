@@ -31,9 +31,18 @@ export function render([idStr]) {
         await api.put(`/api/v1/scripts/${id}`, { name: name.value, graph });
         toast(t('Saved'));
       } catch (e) {
-        const f = e.field && e.field.startsWith('graph') ? graphField : e.field === 'name' ? nameField : null;
-        if (f) { f.classList.add('has-error'); f.append(h('div.field-error', { dataset: { testid: 'field-error' } }, e.message)); } else { topErr.textContent = e.message; topErr.hidden = false; }
-        if (f === graphField) ed.showServerError(e.field, e.message);
+        // a graph error is listed under the editor at its block and field
+        // (and the block marked in the diagram); the name's at its input
+        if (e.field && e.field.startsWith('graph')) {
+          graphField.classList.add('has-error');
+          ed.showServerError(e.field, e.message);
+        } else if (e.field === 'name') {
+          nameField.classList.add('has-error');
+          nameField.append(h('div.field-error', e.message));
+        } else {
+          topErr.textContent = e.message;
+          topErr.hidden = false;
+        }
       }
     });
     clear(el).append(

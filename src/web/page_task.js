@@ -4,7 +4,7 @@
 // date-time filters, page size 10/50/100) with the recording played
 // inline, call details and the script; the call reports (task_reports.js).
 import { api } from './api.js';
-import { h, clear, icon, badge, toast, fmtDate, fmtTime, fmtDateTime, fmtDuration, fmtMoney, localToUtc, debounce } from './dom.js';
+import { h, clear, icon, badge, toast, fmtDateTime, fmtDuration, fmtMoney, localToUtc, debounce } from './dom.js';
 import { pieChart } from './charts.js';
 import { pageSizeControl, pager } from './crud.js';
 import { openModal, confirmModal } from './modal.js';
@@ -16,9 +16,11 @@ const OUTCOMES = ['completed', 'busy', 'no_answer', 'unavailable', 'machine', 's
 const LIVE = new Set(['running', 'scheduled']);
 const POLL_MS = 2000;
 
-function callStatus(c) {
+function callStatus(c, withResult = true) {
   if (!c.outcome) return h('span.badge.badge-in_progress', t('In progress'));
-  return h('span', { class: ['badge', 'badge-' + c.outcome] }, t('outcome.' + c.outcome) + (c.result ? ' / ' + c.result : ''));
+  // the outcome as a badge, the script's result label beside it
+  return [h('span', { class: ['badge', 'badge-' + c.outcome] }, t('outcome.' + c.outcome)),
+    c.result && withResult ? h('span.result-label', { title: t('Result') }, c.result) : null];
 }
 
 // The AMD verdict with how long it took and why: "Answering machine ·
@@ -43,7 +45,7 @@ function detailsDialog(id) {
           h('dl.details',
             row('Client ID', c.client_id), row('Phone', c.phone), row('Caller ID', c.caller_id),
             row('Attempt', String(c.attempt) + (c.recall_for ? ` (${t('Recall for')} ${t('outcome.' + c.recall_for)})` : '')),
-            row('Status', callStatus(c)), row('Result', c.result, 'call-result'),
+            row('Status', callStatus(c, false)), row('Result', c.result, 'call-result'),
             row('SIP code', c.sip_code ? String(c.sip_code) : null, 'call-sip'),
             row('AMD', amdText(c), 'call-amd'), row('Gender', c.gender ? t('gender.' + c.gender) : null, 'call-gender'),
             row('Transferred to', c.transferred_to, 'call-transfer')),
@@ -54,7 +56,7 @@ function detailsDialog(id) {
         h('h3.sub', t('Variables')),
         vars.length
           ? h('table.table.table-compact', { dataset: { testid: 'call-variables' } }, h('tbody', vars.map(([k, v]) =>
-            h('tr', h('td.mono', k), h('td', typeof v === 'object' ? JSON.stringify(v) : String(v))))))
+            h('tr', h('td.mono', k), v === '' || v === null ? h('td.muted', '—') : h('td', typeof v === 'object' ? JSON.stringify(v) : String(v))))))
           : h('div.muted', t('No variables')),
         c.recording_url ? [h('h3.sub', t('Recording')), h('audio', { controls: true, preload: 'metadata', src: c.recording_url })] : null,
       ],
@@ -95,7 +97,7 @@ export function render([idStr]) {
   } } }, t('Clear'));
 
   const table = h('table.table.calls', { dataset: { testid: 'calls' } },
-    h('thead', h('tr', ['Client ID', 'Phone', 'Status', 'Date', 'Time', 'Planned time', 'Duration', 'Cost'].map((c) => h('th', t(c))),
+    h('thead', h('tr', ['Client ID', 'Phone', 'Status', 'Date', 'Planned time', 'Duration', 'Cost'].map((c) => h('th', t(c))),
       h('th.actions-col', t('Actions')))), tbody);
 
   const el = h('section.page', { dataset: { testid: 'task' } },
@@ -146,11 +148,11 @@ export function render([idStr]) {
     const oc = st.calls.by_outcome || {};
     const answered = oc.completed || 0;
     clear(summary).append(h('div.stats-row',
-      h('div.stat', h('div.stat-value', String(st.clients.total)), h('div.stat-label', t('Clients'))),
-      h('div.stat', h('div.stat-value', String(st.clients.finished)), h('div.stat-label', t('Finished'))),
-      h('div.stat', h('div.stat-value', String(st.calls.total)), h('div.stat-label', t('Calls'))),
-      h('div.stat', h('div.stat-value', String(st.effective)), h('div.stat-label', t('Effective'))),
-      h('div.stat', h('div.stat-value', String(st.transferred)), h('div.stat-label', t('Transferred')))));
+      h('div.stat', h('div.stat-value', (st.clients.total || 0).toLocaleString()), h('div.stat-label', t('Clients'))),
+      h('div.stat', h('div.stat-value', (st.clients.finished || 0).toLocaleString()), h('div.stat-label', t('Finished'))),
+      h('div.stat', h('div.stat-value', (st.calls.total || 0).toLocaleString()), h('div.stat-label', t('Calls'))),
+      h('div.stat', h('div.stat-value', (st.effective || 0).toLocaleString()), h('div.stat-label', t('Effective'))),
+      h('div.stat', h('div.stat-value', (st.transferred || 0).toLocaleString()), h('div.stat-label', t('Transferred')))));
     clear(charts).append(
       pieChart(t('Call task status'), [
         { key: 'pending', label: t('Pending'), value: st.clients.pending },
@@ -174,16 +176,16 @@ export function render([idStr]) {
       r = await api.get(`/api/v1/tasks/${id}/calls`, { page: state.page, per_page: state.perPage,
         client_id: state.client_id, from: state.from, to: state.to, outcome: state.outcome });
     } catch (e) {
-      if (my === callsSeq) clear(tbody).append(h('tr', h('td.empty', { colspan: 9 }, e.message)));
+      if (my === callsSeq) clear(tbody).append(h('tr', h('td.empty', { colspan: 8 }, e.message)));
       return;
     }
     if (my !== callsSeq || destroyed) return;
     clear(tbody);
-    if (!r.items.length) tbody.append(h('tr', h('td.empty', { colspan: 9 }, t('No calls yet'))));
+    if (!r.items.length) tbody.append(h('tr', h('td.empty', { colspan: 8 }, t('No calls yet'))));
     for (const c of r.items) {
       const tr = h('tr', { dataset: { id: String(c.id) } },
         h('td.mono', c.client_id || '—'), h('td.mono', c.phone), h('td', callStatus(c)),
-        h('td', fmtDate(c.started_at || c.planned_at)), h('td', fmtTime(c.started_at)), h('td', fmtDateTime(c.planned_at)),
+        h('td', fmtDateTime(c.started_at)), h('td', fmtDateTime(c.planned_at)),
         h('td.num', fmtDuration(c.duration_s)), h('td.num', fmtMoney(c.cost, c.currency)),
         h('td.actions',
           h('button.icon-btn', { type: 'button', title: t('Play the conversation'), 'aria-label': t('Play the conversation'),
@@ -205,7 +207,7 @@ export function render([idStr]) {
       return;
     }
     const audio = h('audio', { controls: true, preload: 'auto', src: c.recording_url, dataset: { testid: 'player' } });
-    const row = h('tr.player-row', h('td', { colspan: 9 }, h('div.player', icon('audio'), h('span.mono', c.phone), audio)));
+    const row = h('tr.player-row', h('td', { colspan: 8 }, h('div.player', icon('audio'), h('span.mono', c.phone), audio)));
     playing.set(c.id, row);
     tr.after(row);
     audio.play().catch(() => { /* autoplay may be refused: the controls remain */ });

@@ -117,7 +117,7 @@ export function previewPanel(getRules) {
   const el = h('div.preview', { dataset: { testid: 'recall-preview' } },
     h('div.preview-title', icon('eye'), t('What will happen')),
     h('div.muted', t('Outcomes of successive attempts')),
-    chips, h('div.preview-tools', buttons, clearBtn), result);
+    h('div.preview-body', h('div', chips, h('div.preview-tools', buttons, clearBtn)), result));
   run();
   return { el, update };
 }

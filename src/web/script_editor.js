@@ -61,7 +61,10 @@ export function scriptEditor(initial, onChange) {
     text.scrollTop = Math.max(0, (line - 3) * lh);
   }
   function showServerError(path, message) {
-    server = { path: path || 'graph', message };
+    // the API's message starts with its path ("graph.blocks.x.next: ..."),
+    // which the list item already names as block › field
+    const p = path || 'graph';
+    server = { path: p, message: String(message).startsWith(p + ': ') ? message.slice(p.length + 2) : message };
     draw();
     jump(locate(last.graph ? pathOffsets(text.value) : null, server.path));
   }

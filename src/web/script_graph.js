@@ -262,7 +262,7 @@ export function checkScript(text) {
   return { graph, errors };
 }
 
-const BOX_W = 180, BOX_H = 58, GAP_X = 36, GAP_Y = 56, PAD = 20;
+const BOX_W = 180, BOX_H = 58, GAP_X = 40, GAP_Y = 72, PAD = 24;
 
 function short(s, n) {
   s = String(s ?? '');
@@ -306,25 +306,34 @@ export function diagram(graph, bad = new Set()) {
   svg('defs', {}, svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
     svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrow-head' }))));
   for (const id of ids) {
+    // parallel links (two answers to the same block) are one arrow with
+    // both labels, so labels never sit on top of each other
+    const merged = new Map();
     for (const l of links(id, blocks[id])) {
+      const m = merged.get(l.to);
+      if (m) m.label = [m.label, l.label].filter(Boolean).join(' · ');
+      else merged.set(l.to, { ...l });
+    }
+    for (const l of merged.values()) {
       const a = pos[id], b = pos[l.to];
       if (!a || !b) continue;
       const x1 = a.x + BOX_W / 2, y1 = a.y + BOX_H, x2 = b.x + BOX_W / 2;
-      let d;
+      let d, lx, ly;
       if (b.y > a.y) {
         const y2 = b.y;
         const my = (y1 + y2) / 2;
         d = `M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2}`;
+        // the label near the arrow's end, where sibling arrows are apart
+        lx = x1 + (x2 - x1) * 0.8;
+        ly = y1 + (y2 - y1) * 0.62;
       } else {   // a link back up: around the right side
         const xr = Math.max(a.x, b.x) + BOX_W + GAP_X / 2;
         d = `M${a.x + BOX_W},${a.y + BOX_H / 2} C${xr},${a.y + BOX_H / 2} ${xr},${b.y + BOX_H / 2} ${b.x + BOX_W},${b.y + BOX_H / 2}`;
+        lx = xr;
+        ly = (a.y + b.y + BOX_H) / 2;
       }
-      root.append(svg('path', { d, class: 'edge', 'marker-end': 'url(#arrow)' }));
-      if (l.label) {
-        const lx = b.y > a.y ? (x1 + x2) / 2 : Math.max(a.x, b.x) + BOX_W + GAP_X / 2;
-        const ly = b.y > a.y ? (y1 + b.y) / 2 : (a.y + b.y + BOX_H) / 2;
-        root.append(svg('text', { x: lx, y: ly + 4, class: 'edge-label', 'text-anchor': 'middle' }, short(l.label, 18)));
-      }
+      root.append(svg('path', { d, class: 'edge', 'marker-end': 'url(#arrow)', 'data-from': id, 'data-to': l.to }));
+      if (l.label) root.append(svg('text', { x: lx, y: ly + 4, class: 'edge-label', 'text-anchor': 'middle' }, short(l.label, 22)));
     }
   }
   for (const id of ids) {

@@ -85,23 +85,22 @@ export function taskFields({ isTemplate = false } = {}) {
     { path: 'ambient_volume', label: 'Ambient noise volume, %', type: 'number', parse: 'int', min: 0, max: 100, step: 5,
       showIf: (v) => !!v.ambient_audio_id },
 
-    { section: 'Human/Robot identification system' },
-    { path: 'amd.enabled', label: 'Human/Robot identification system', type: 'select', parse: 'bool',
+    // sections group fields; none repeats the label of the field under it
+    { section: 'Call settings' },
+    { path: 'amd.enabled', newRow: true, label: 'Human/Robot identification system', type: 'select', parse: 'bool',
       options: [['false', 'Disabled'], ['true', 'Enabled']] },
     { path: 'amd.mode', label: 'Operation mode', type: 'select', showIf: (v) => v.amd && v.amd.enabled,
       options: [['background', 'Background identification mode'], ['lockout', 'Detection mode with lockout']] },
     { path: 'amd.greeting_audio_id', label: 'Greeting file', type: 'custom', render: audioPicker('greeting', 'Without a greeting'), wide: false,
       showIf: (v) => v.amd && v.amd.enabled && v.amd.mode === 'lockout' },
 
-    { section: 'Definable phone number' },
-    { path: 'caller_id.mode', label: 'Definable phone number', type: 'select',
+    { path: 'caller_id.mode', newRow: true, label: 'Definable phone number', type: 'select',
       options: [['default', 'Default'], ['group', 'CallerID Groups'], ['number', 'CallerID']] },
     { path: 'caller_id.group_id', label: 'Caller ID group', type: 'select', parse: 'id', placeholder: 'Select a group',
       options: optionsFrom(api.all, '/api/v1/callerid-groups'), showIf: (v) => v.caller_id.mode === 'group' },
     { path: 'caller_id.number', label: 'Caller ID', placeholder: '+74951234567', showIf: (v) => v.caller_id.mode === 'number' },
 
-    { section: 'Redirect by default' },
-    { path: 'default_redirect.type', label: 'Redirect by default', type: 'select',
+    { path: 'default_redirect.type', newRow: true, label: 'Redirect by default', type: 'select',
       options: [['hangup', 'Hangup'], ['dial_plan', 'Dialing plan'], ['route', 'Call transfer'],
         ['custom', 'Customer transfer'], ['script', 'Another bot']] },
     { path: 'default_redirect.dial_plan_id', label: 'Dial plan', type: 'select', parse: 'id', placeholder: 'Select a dial plan',
@@ -115,15 +114,14 @@ export function taskFields({ isTemplate = false } = {}) {
   ];
   if (!isTemplate) {
     F.push(
-      { section: 'Task start mode' },
-      { path: 'start.mode', label: 'Task start mode', type: 'select', options: [['manual', 'Manually'], ['scheduled', 'Scheduled']] },
+      { path: 'start.mode', newRow: true, label: 'Task start mode', type: 'select', options: [['manual', 'Manually'], ['scheduled', 'Scheduled']] },
       { path: 'start.at', label: 'Start date and time', type: 'datetime', toValue: localToUtc, fromValue: utcToLocal,
         showIf: (v) => v.start.mode === 'scheduled' },
     );
   }
+  F.splice(F.length - (isTemplate ? 0 : 2), 0, { section: 'Launch and intensity' });
   F.push(
-    { section: 'Dialing' },
-    { path: 'cps', label: 'Number of simultaneous calls', type: 'number', parse: 'int', min: 1, max: 100,
+    { path: 'cps', label: 'Number of simultaneous calls', type: 'number', parse: 'int', min: 1, max: 100, slider: [1, 5],
       hint: 'Calls started per second: 1 = 1000 clients per 1000 seconds' },
     { path: 'ring_timeout_s', label: 'Ring timeout, s', type: 'number', parse: 'int', min: 5, max: 300 },
     { path: 'e164_country', label: 'E.164 country', type: 'select', options: [['RU', 'Russia'], ['KZ', 'Kazakhstan']] },
@@ -143,7 +141,7 @@ export function taskFields({ isTemplate = false } = {}) {
     );
   }
   F.push(
-    { section: 'Recall rules' },
+    { section: isTemplate ? 'Recalls' : 'Recalls and clients' },
     { path: 'recall.mode', label: 'Recall rules', type: 'select',
       options: [['none', 'Do not recall'], ['manual', 'Manually'], ['template', 'Use template']] },
     { path: 'recall.rule_set_id', label: 'Recall rule set', type: 'select', parse: 'id', placeholder: 'Select a rule set',
@@ -155,8 +153,7 @@ export function taskFields({ isTemplate = false } = {}) {
     F.push({ section: 'CRM integration' },
       { path: 'callback_url', label: 'Callback URL', placeholder: 'https://crm.example/voxdial', wide: true, parse: 'nullstr' });
   } else {
-    F.push({ section: 'Call candidates file' },
-      { path: 'clients_file', label: 'Call candidates file', type: 'custom', render: fileField(),
+    F.push({ path: 'clients_file', label: 'Call candidates file', type: 'custom', render: fileField(),
         showIf: (v) => !v.test_call.enabled, hint: 'CSV with a header row: phone (required), client_id, timezone, then one column per script variable' });
   }
   return F;

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """A tiny XLSX reader for the report tests (standard library only): an
 .xlsx is a zip of XML parts. Reads every worksheet's cells in order, with
-inline strings (what libxlsxwriter writes in constant-memory mode), shared
-strings (in case), numbers and the number format of each cell's style."""
+inline strings (what src/reports/xlsx.c writes), shared strings (in case),
+numbers and the number format of each cell's style. A cell without `r` is
+the column after the previous one (the attribute is optional)."""
 
 import io
 import re
@@ -47,7 +48,7 @@ class Book:
         for row in root.findall("m:sheetData/m:row", NS):
             cells = []
             for c in row.findall("m:c", NS):
-                i = col_index(c.get("r"))
+                i = col_index(c.get("r")) if c.get("r") else len(cells)
                 while len(cells) < i:
                     cells.append((None, None))
                 typ = c.get("t")
