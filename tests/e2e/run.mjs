@@ -561,6 +561,53 @@ await step('export both call reports, watch the progress, download and read them
   expect(/with variables/.test(await page.locator('[data-testid="report"]').first().innerText()), 'the newest first');
 });
 
+await step('task controls: start (scheduled), pause, resume, cancel with confirmation', async () => {
+  // a task scheduled far ahead: Start makes it "scheduled" and nothing is
+  // dialed, so each control's state change can be watched
+  const id = await page.evaluate(async ({ script }) => {
+    const j = async (method, url, body, type = 'application/json') => {
+      const r = await fetch(url, { method, headers: { 'Content-Type': type }, body: type === 'application/json' ? JSON.stringify(body) : body });
+      if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${await r.text()}`);
+      return r.json();
+    };
+    const plans = await j('GET', '/api/v1/dial-plans');
+    const task = await j('POST', '/api/v1/tasks', { name: 'Later campaign', script_id: script, dial_plan_id: plans.items[0].id,
+      cps: 1, start: { mode: 'scheduled', at: '2099-01-01T09:00:00Z' } });
+    // eight clients at one call a second: still dialing when Cancel comes
+    await j('POST', `/api/v1/tasks/${task.id}/clients`, 'phone\n' + [1, 2, 3, 4, 5, 6, 7, 8].map((i) => `7916123100${i}`).join('\n') + '\n', 'text/csv');
+    return task.id;
+  }, { script: ids.script });
+  await goto(`#/tasks/${id}`, 'task');
+  const head = page.locator('.page-head');
+  await page.click('[data-testid="start"]');
+  await until(async () => /Scheduled/.test(await head.innerText()), 'scheduled after Start');
+  await page.click('[data-testid="pause"]');
+  await until(async () => /Paused/.test(await head.innerText()), 'paused');
+  expect(/Resume/.test(await page.locator('[data-testid="start"]').innerText()), 'Start reads Resume when paused');
+  await page.click('[data-testid="start"]');
+  // the API resumes a paused task at once (it dials the SIPp carrier now)
+  await until(async () => /Running|Scheduled|Completed/.test(await head.innerText()), 'going again after Resume');
+  await page.click('[data-testid="cancel"]');
+  const c = page.locator('[data-testid="confirm"]');
+  await c.waitFor();
+  await c.locator('.btn:not(.btn-danger)').click();    // Cancel: nothing happens
+  await until(async () => (await page.locator('.modal').count()) === 0, 'the dialog closed');
+  expect(!/Cancelled/.test(await head.innerText()), 'not cancelled after declining');
+  if (await page.locator('[data-testid="cancel"]').count() === 0) throw new Error('the task ended before it could be cancelled');
+  await page.click('[data-testid="cancel"]');
+  await c.waitFor();
+  await shot('20b-cancel-confirm');
+  await c.locator('.btn-danger').click();
+  await until(async () => /Cancelled/.test(await head.innerText()), 'cancelled');
+  expect(await page.locator('[data-testid="start"], [data-testid="pause"], [data-testid="cancel"]').count() === 0,
+    'no controls on a cancelled task');
+  await goto('#/tasks', 'tasks');
+  await page.click('[data-testid="status-filter"] button[data-status="cancelled"]');
+  await until(async () => /Later campaign/.test(await page.locator('section[data-testid="tasks"] tbody').innerText()),
+    'the status filter finds it');
+  await page.click('[data-testid="status-filter"] button[data-status="all"]');
+});
+
 await step('language switch: Russian labels, kept across reloads', async () => {
   await goto('#/tasks', 'tasks');
   await page.click('[data-testid="lang"] button[data-lang="ru"]');

@@ -158,6 +158,17 @@ def reports_case():
              "created_at and finished_at", r)
         check_rows(download(api, rid, task, variables), rows, variables)
 
+    # the call list with a call period (the calls_task_started path): newest
+    # start first, an exact total below the cap, the period's bounds kept
+    st, b, _ = api.get("/api/v1/tasks/%d/calls?from=2026-01-01T00:05:00Z&to=2026-01-01T00:15:00Z&per_page=50" % task)
+    t.eq((st, b.get("total"), b.get("total_exact"), [c["client_id"] for c in b.get("items", [])]),
+         (200, 11, True, ["c%d" % i for i in range(15, 4, -1)]), "a call period: newest start first, exact total")
+    st, b, _ = api.get("/api/v1/tasks/%d/calls?from=2026-01-01T00:05:00Z&outcome=busy" % task)
+    t.eq((st, sorted({c["outcome"] for c in b.get("items", [])}), b.get("total_exact")), (200, ["busy"], True),
+         "a call period with an outcome")
+    st, b, _ = api.get("/api/v1/tasks/%d/calls" % task)
+    t.eq((b.get("total"), b.get("total_exact")), (25, True), "without a period the total is exact")
+
     # the task's reports, newest first, account-scoped, paged
     st, lst, _ = api.get("/api/v1/tasks/%d/reports" % task)
     t.status((st, lst), 200, "the task's reports")
