@@ -284,7 +284,12 @@ struct vd_attempt {
 /* Atomically claims the client (pending -> in_progress) and inserts the call
  * row. -EAGAIN when the client is no longer pending (cancelled meanwhile). */
 int vd_store_attempt_begin(struct vd_store *st, const struct vd_attempt *a, int64_t *call_id);
-int vd_store_call_answered(struct vd_store *st, int64_t call_id, int64_t answered_ms);
+/* The same for `n` attempts in one transaction (the dialer's batch of one
+ * loop pass, committed before any of their INVITEs is queued):
+ * call_ids[i] is the call row of v[i], or 0 when that client was no longer
+ * pending (nothing written for it). On an error nothing is written and
+ * every call_ids[i] is 0. */
+int vd_store_attempts_begin(struct vd_store *st, const struct vd_attempt *v, size_t n, int64_t *call_ids);
 
 struct vd_attempt_end {
 	int64_t call_id, client_row_id, task_id;
@@ -305,6 +310,18 @@ struct vd_attempt_end {
 };
 /* Closes the call row and updates the client in one transaction. */
 int vd_store_attempt_end(struct vd_store *st, const struct vd_attempt_end *e);
+
+/* An answered call still up: its answer time, kept for a call a crash
+ * leaves open (recovery closes it with this time). */
+struct vd_call_answer {
+	int64_t call_id, answered_ms;
+};
+/* One transaction for what a dialer pass drained: the answer times of
+ * `nans` calls still open (a closed call is left alone), then `n` ends as
+ * vd_store_attempt_end writes them (with their webhooks). All or nothing. */
+int vd_store_attempts_end(struct vd_store *st, const struct vd_call_answer *ans, size_t nans,
+			  const struct vd_attempt_end *v, size_t n);
+int vd_store_call_answered(struct vd_store *st, int64_t call_id, int64_t answered_ms);
 /* Moves a pending client's next attempt (outside its calling window). */
 int vd_store_client_defer(struct vd_store *st, int64_t row_id, int64_t next_ms);
 

@@ -103,27 +103,69 @@ int vd_store_due_clients(struct vd_store *st, int64_t task_id, int64_t now_ms, i
 	return err;
 }
 
-int vd_store_attempt_begin(struct vd_store *st, const struct vd_attempt *a, int64_t *call_id)
+/* A task's first/last call times, folded over a batch so each task of the
+ * batch costs one UPDATE of its resources row, not one per call. */
+struct period {
+	int64_t task_id, first_ms, last_ms;
+};
+#define PERIODS 32
+
+static int periods_flush(struct vd_conn *c, const char *sql, struct period *p, size_t *np)
 {
-	struct vd_conn *c;
-	int err = vd_conn_acquire(st, &c);
-	if (err) return err;
-	err = vd_conn_exec(c, "BEGIN IMMEDIATE");
-	if (err) goto out;
+	int err = 0;
+	for (size_t i = 0; i < *np && !err; i++) {
+		sqlite3_stmt *s = vd_conn_stmt(c, sql);
+		if (!s) return -EIO;
+		sqlite3_bind_int64(s, 1, p[i].task_id);
+		sqlite3_bind_int64(s, 2, p[i].first_ms);
+		sqlite3_bind_int64(s, 3, p[i].last_ms);
+		err = vd_sqlite_err(c, sqlite3_step(s), "task period");
+		sqlite3_reset(s);
+	}
+	*np = 0;
+	return err;
+}
+
+/* Folds one call's time into the batch's periods; writes them out when the
+ * table is full (more distinct tasks than PERIODS in one batch). */
+static int periods_add(struct vd_conn *c, const char *sql, struct period *p, size_t *np, int64_t task_id,
+		       int64_t ms)
+{
+	for (size_t i = 0; i < *np; i++) {
+		if (p[i].task_id != task_id) continue;
+		if (ms < p[i].first_ms) p[i].first_ms = ms;
+		if (ms > p[i].last_ms) p[i].last_ms = ms;
+		return 0;
+	}
+	if (*np == PERIODS) {
+		int err = periods_flush(c, sql, p, np);
+		if (err) return err;
+	}
+	p[(*np)++] = (struct period){task_id, ms, ms};
+	return 0;
+}
+
+/* Claims one client and inserts its call row; *id = 0 when the client is
+ * no longer pending (nothing written for it). */
+static int begin_one(struct vd_conn *c, const struct vd_attempt *a, int64_t *id)
+{
 	sqlite3_stmt *s = vd_conn_stmt(c,
 		"UPDATE clients SET state = 'in_progress', attempts = attempts + 1"
 		" WHERE id = ? AND task_id = ? AND state = 'pending'");
-	if (!s) { err = -EIO; goto out; }
+	if (!s) return -EIO;
 	sqlite3_bind_int64(s, 1, a->client_row_id);
 	sqlite3_bind_int64(s, 2, a->task_id);
-	err = vd_sqlite_err(c, sqlite3_step(s), "claim client");
+	int err = vd_sqlite_err(c, sqlite3_step(s), "claim client");
 	sqlite3_reset(s);
-	if (err) goto out;
-	if (sqlite3_changes(c->db) != 1) { err = -EAGAIN; goto out; }
+	if (err) return err;
+	if (sqlite3_changes(c->db) != 1) {
+		*id = 0;
+		return 0;
+	}
 	s = vd_conn_stmt(c,
 		"INSERT INTO calls(account_id, task_id, client_row_id, client_id, phone, caller_id, attempt,"
 		" recall_for, planned_ms, started_ms, variables) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-	if (!s) { err = -EIO; goto out; }
+	if (!s) return -EIO;
 	sqlite3_bind_int64(s, 1, a->account_id);
 	sqlite3_bind_int64(s, 2, a->task_id);
 	sqlite3_bind_int64(s, 3, a->client_row_id);
@@ -137,27 +179,43 @@ int vd_store_attempt_begin(struct vd_store *st, const struct vd_attempt *a, int6
 	sqlite3_bind_text(s, 11, a->variables ? a->variables : "{}", -1, SQLITE_STATIC);
 	err = vd_sqlite_err(c, sqlite3_step(s), "insert call");
 	sqlite3_reset(s);
-	if (err) goto out;
-	int64_t id = sqlite3_last_insert_rowid(c->db);
-	s = vd_conn_stmt(c, "UPDATE resources SET first_call_ms = coalesce(first_call_ms, ?1),"
-			    " last_call_ms = ?1 WHERE id = ?2");
-	if (!s) { err = -EIO; goto out; }
-	sqlite3_bind_int64(s, 1, a->started_ms);
-	sqlite3_bind_int64(s, 2, a->task_id);
-	err = vd_sqlite_err(c, sqlite3_step(s), "task period");
-	sqlite3_reset(s);
-	if (err) goto out;
-	err = vd_conn_exec(c, "COMMIT");
-	if (!err) *call_id = id;
-out:
+	if (!err) *id = sqlite3_last_insert_rowid(c->db);
+	return err;
+}
+
+static const char begin_period_sql[] =
+	"UPDATE resources SET first_call_ms = coalesce(first_call_ms, ?2),"
+	" last_call_ms = max(coalesce(last_call_ms, 0), ?3) WHERE id = ?1";
+
+int vd_store_attempts_begin(struct vd_store *st, const struct vd_attempt *v, size_t n, int64_t *call_ids)
+{
+	if (!n) return 0;
+	struct vd_conn *c;
+	int err = vd_conn_acquire(st, &c);
+	if (err) return err;
+	struct period per[PERIODS];
+	size_t nper = 0;
+	err = vd_conn_exec(c, "BEGIN IMMEDIATE");
+	for (size_t i = 0; i < n && !err; i++) {
+		err = begin_one(c, &v[i], &call_ids[i]);
+		if (!err && call_ids[i])
+			err = periods_add(c, begin_period_sql, per, &nper, v[i].task_id, v[i].started_ms);
+	}
+	if (!err) err = periods_flush(c, begin_period_sql, per, &nper);
+	if (!err) err = vd_conn_exec(c, "COMMIT");
+	if (err) memset(call_ids, 0, n * sizeof *call_ids);   /* rolled back by the release */
 	vd_conn_release(st, c);
 	return err;
 }
 
-int vd_store_call_answered(struct vd_store *st, int64_t call_id, int64_t answered_ms)
+int vd_store_attempt_begin(struct vd_store *st, const struct vd_attempt *a, int64_t *call_id)
 {
-	return vd_store_exec2(st, "UPDATE calls SET answered_ms = ?2 WHERE id = ?1 AND outcome IS NULL",
-			      call_id, answered_ms, "call answered");
+	int64_t id = 0;
+	int err = vd_store_attempts_begin(st, a, 1, &id);
+	if (err) return err;
+	if (!id) return -EAGAIN;
+	*call_id = id;
+	return 0;
 }
 
 int vd_store_client_defer(struct vd_store *st, int64_t row_id, int64_t next_ms)
@@ -166,20 +224,17 @@ int vd_store_client_defer(struct vd_store *st, int64_t row_id, int64_t next_ms)
 			      row_id, next_ms, "defer client");
 }
 
-int vd_store_attempt_end(struct vd_store *st, const struct vd_attempt_end *e)
+/* Closes one call row, moves its client on and, when the client is
+ * finished, queues the CRM's webhook (a template call's client only). */
+static int end_one(struct vd_conn *c, const struct vd_attempt_end *e)
 {
-	struct vd_conn *c;
-	int err = vd_conn_acquire(st, &c);
-	if (err) return err;
-	err = vd_conn_exec(c, "BEGIN IMMEDIATE");
-	if (err) goto out;
 	sqlite3_stmt *s = vd_conn_stmt(c,
 		"UPDATE calls SET outcome = ?2, result = ?3, sip_code = ?4, answered_ms = ?5, ended_ms = ?6,"
 		" duration_s = ?7, cost_minor = ?8, currency = ?9, recording = ?10, amd = ?11, amd_ms = ?12,"
 		" amd_cause = ?13, gender = ?14, transferred_to = ?15,"
 		" variables = CASE WHEN ?16 IS NULL THEN variables ELSE json_patch(variables, ?16) END"
 		" WHERE id = ?1");
-	if (!s) { err = -EIO; goto out; }
+	if (!s) return -EIO;
 	sqlite3_bind_int64(s, 1, e->call_id);
 	sqlite3_bind_text(s, 2, e->outcome, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, e->result, -1, SQLITE_STATIC);
@@ -196,14 +251,14 @@ int vd_store_attempt_end(struct vd_store *st, const struct vd_attempt_end *e)
 	sqlite3_bind_text(s, 14, e->gender, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 15, e->transferred_to, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 16, e->collected, -1, SQLITE_STATIC);
-	err = vd_sqlite_err(c, sqlite3_step(s), "close call");
+	int err = vd_sqlite_err(c, sqlite3_step(s), "close call");
 	sqlite3_reset(s);
-	if (err) goto out;
+	if (err) return err;
 	s = vd_conn_stmt(c,
 		"UPDATE clients SET state = ?2, outcome = ?3, next_attempt_ms = ?4, attempts = ?5, owed = ?6,"
 		" done_busy = ?7, done_no_answer = ?8, done_machine = ?9, done_short = ?10, done_failure = ?11"
 		" WHERE id = ?1");
-	if (!s) { err = -EIO; goto out; }
+	if (!s) return -EIO;
 	sqlite3_bind_int64(s, 1, e->client_row_id);
 	sqlite3_bind_text(s, 2, e->finished ? "finished" : "pending", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, e->finished ? e->final_outcome : NULL, -1, SQLITE_STATIC);
@@ -213,41 +268,73 @@ int vd_store_attempt_end(struct vd_store *st, const struct vd_attempt_end *e)
 	for (int i = 0; i < 5; i++) sqlite3_bind_int(s, 7 + i, e->rc.done[i]);
 	err = vd_sqlite_err(c, sqlite3_step(s), "update client");
 	sqlite3_reset(s);
-	if (err) goto out;
-	if (e->finished) {
-		/* The CRM's result, queued in the same transaction that finishes
-		 * the client (a template call's client only). */
-		s = vd_conn_stmt(c,
-			"INSERT INTO webhook_outbox(account_id, template_id, url, body, next_ms, created_ms)"
-			" SELECT t.account_id, t.template_id, t.callback_url, json_object("
-			"  'call_id', t.id, 'template_id', t.template_id, 'client_id', l.client_id,"
-			"  'phone', l.phone_e164, 'status', l.outcome, 'outcome', k.outcome, 'result', k.result,"
-			"  'sip_code', k.sip_code, 'attempts', l.attempts, 'duration_s', k.duration_s,"
-			"  'variables', json(k.variables),"
-			"  'recording_url', CASE WHEN k.recording IS NULL THEN NULL"
-			"   ELSE '/api/v1/calls/' || k.id || '/recording.wav' END,"
-			"  'ended_at', strftime('%Y-%m-%dT%H:%M:%SZ', k.ended_ms / 1000, 'unixepoch')), ?2, ?2"
-			" FROM template_calls t JOIN clients l ON l.id = t.client_row_id JOIN calls k ON k.id = ?3"
-			" WHERE t.client_row_id = ?1 AND t.callback_url IS NOT NULL");
-		if (!s) { err = -EIO; goto out; }
-		sqlite3_bind_int64(s, 1, e->client_row_id);
-		sqlite3_bind_int64(s, 2, e->ended_ms);
-		sqlite3_bind_int64(s, 3, e->call_id);
-		err = vd_sqlite_err(c, sqlite3_step(s), "queue webhook");
-		sqlite3_reset(s);
-		if (err) goto out;
-	}
-	s = vd_conn_stmt(c, "UPDATE resources SET last_call_ms = max(coalesce(last_call_ms, 0), ?2) WHERE id = ?1");
-	if (!s) { err = -EIO; goto out; }
-	sqlite3_bind_int64(s, 1, e->task_id);
+	if (err || !e->finished) return err;
+	/* The CRM's result, queued in the same transaction that finishes the
+	 * client. */
+	s = vd_conn_stmt(c,
+		"INSERT INTO webhook_outbox(account_id, template_id, url, body, next_ms, created_ms)"
+		" SELECT t.account_id, t.template_id, t.callback_url, json_object("
+		"  'call_id', t.id, 'template_id', t.template_id, 'client_id', l.client_id,"
+		"  'phone', l.phone_e164, 'status', l.outcome, 'outcome', k.outcome, 'result', k.result,"
+		"  'sip_code', k.sip_code, 'attempts', l.attempts, 'duration_s', k.duration_s,"
+		"  'variables', json(k.variables),"
+		"  'recording_url', CASE WHEN k.recording IS NULL THEN NULL"
+		"   ELSE '/api/v1/calls/' || k.id || '/recording.wav' END,"
+		"  'ended_at', strftime('%Y-%m-%dT%H:%M:%SZ', k.ended_ms / 1000, 'unixepoch')), ?2, ?2"
+		" FROM template_calls t JOIN clients l ON l.id = t.client_row_id JOIN calls k ON k.id = ?3"
+		" WHERE t.client_row_id = ?1 AND t.callback_url IS NOT NULL");
+	if (!s) return -EIO;
+	sqlite3_bind_int64(s, 1, e->client_row_id);
 	sqlite3_bind_int64(s, 2, e->ended_ms);
-	err = vd_sqlite_err(c, sqlite3_step(s), "task period");
+	sqlite3_bind_int64(s, 3, e->call_id);
+	err = vd_sqlite_err(c, sqlite3_step(s), "queue webhook");
 	sqlite3_reset(s);
-	if (err) goto out;
-	err = vd_conn_exec(c, "COMMIT");
-out:
-	vd_conn_release(st, c);
 	return err;
+}
+
+static const char end_period_sql[] =
+	"UPDATE resources SET last_call_ms = max(coalesce(last_call_ms, 0), ?3) WHERE id = ?1";
+
+int vd_store_attempts_end(struct vd_store *st, const struct vd_call_answer *ans, size_t nans,
+			  const struct vd_attempt_end *v, size_t n)
+{
+	if (!n && !nans) return 0;
+	struct vd_conn *c;
+	int err = vd_conn_acquire(st, &c);
+	if (err) return err;
+	struct period per[PERIODS];
+	size_t nper = 0;
+	err = vd_conn_exec(c, "BEGIN IMMEDIATE");
+	for (size_t i = 0; i < nans && !err; i++) {
+		sqlite3_stmt *s = vd_conn_stmt(c, "UPDATE calls SET answered_ms = ?2 WHERE id = ?1 AND outcome IS NULL");
+		if (!s) {
+			err = -EIO;
+			break;
+		}
+		sqlite3_bind_int64(s, 1, ans[i].call_id);
+		sqlite3_bind_int64(s, 2, ans[i].answered_ms);
+		err = vd_sqlite_err(c, sqlite3_step(s), "call answered");
+		sqlite3_reset(s);
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		err = end_one(c, &v[i]);
+		if (!err) err = periods_add(c, end_period_sql, per, &nper, v[i].task_id, v[i].ended_ms);
+	}
+	if (!err) err = periods_flush(c, end_period_sql, per, &nper);
+	if (!err) err = vd_conn_exec(c, "COMMIT");
+	vd_conn_release(st, c);   /* rolls back on error */
+	return err;
+}
+
+int vd_store_attempt_end(struct vd_store *st, const struct vd_attempt_end *e)
+{
+	return vd_store_attempts_end(st, NULL, 0, e, 1);
+}
+
+int vd_store_call_answered(struct vd_store *st, int64_t call_id, int64_t answered_ms)
+{
+	struct vd_call_answer a = {call_id, answered_ms};
+	return vd_store_attempts_end(st, &a, 1, NULL, 0);
 }
 
 int vd_store_open_attempts(struct vd_store *st, vd_open_attempt_cb *cb, void *arg)
