@@ -22,7 +22,7 @@ const char *vd_cli_flag(int argc, char **argv, const char *name, const char *env
 static void usage(FILE *f)
 {
 	fputs("usage: voxdial <command> [flags]\n"
-	      "  serve           --db PATH --http ADDR:PORT --sip ADDR:PORT --data DIR\n"
+	      "  serve           --db PATH --http ADDR:PORT --sip ADDR:PORT --data DIR [--max-setup N]\n"
 	      "  migrate         --db PATH\n"
 	      "  account create  --db PATH --name N --email E [--password P]\n"
 	      "  import          --db PATH --task ID FILE\n"

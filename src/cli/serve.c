@@ -43,6 +43,8 @@ int vd_cmd_serve(int argc, char **argv)
 	const char *http = vd_cli_flag(argc, argv, "--http", "VOXDIAL_HTTP", "127.0.0.1:8080");
 	const char *sip = vd_cli_flag(argc, argv, "--sip", "VOXDIAL_SIP", "0.0.0.0:5060");
 	const char *data = vd_cli_flag(argc, argv, "--data", "VOXDIAL_DATA", "./data");
+	/* calls dialed without a response yet (dialer.h); "0": the default */
+	const char *max_setup = vd_cli_flag(argc, argv, "--max-setup", "VOXDIAL_MAX_SETUP", "0");
 	char addr[64];
 	uint16_t port;
 	if (parse_hostport(http, addr, sizeof addr, &port)) {
@@ -78,7 +80,8 @@ int vd_cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	struct vd_dialer *dialer = NULL;
-	struct vd_dialer_params dp = {.store = st, .data_dir = data};
+	struct vd_dialer_params dp = {.store = st, .data_dir = data,
+				      .max_setup = (unsigned)strtoul(max_setup, NULL, 10)};
 	err = vd_dialer_alloc(&dialer, &dp);
 	struct vd_tel *tel = NULL;
 	struct vd_tel_params tp = {.sip_addr = sip_addr, .sip_port = sip_port, .rtp_timeout_s = 30,

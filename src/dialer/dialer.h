@@ -23,6 +23,12 @@ struct vd_dialer_params {
 	struct vd_store *store;      /* borrowed */
 	const char *data_dir;        /* recordings go to DATA/recordings/<account>/<task>/ */
 	unsigned max_inflight;       /* calls at once over all tasks (0: 5000) */
+	/* Calls dialed under a second ago that no response has reached yet
+	 * (0: 100). The telephony thread's backlog: past its capacity, new
+	 * INVITEs wait here rather than in its queue, where answers would come
+	 * too late. Caps the rate at max_setup calls/s when the trunk's first
+	 * response takes a second or more. */
+	unsigned max_setup;
 };
 
 /* Creates the dialer (no thread yet): pass vd_dialer_tel_event and the

@@ -44,7 +44,7 @@ int main(void)
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		struct vd_trunk_gate g, *gp = NULL;
 		if (rows[i].trunk_mcps) {
-			CHECK_INT(vd_pacer_gate_init(&g, rows[i].trunk_mcps, rows[i].channels, 0), 0);
+			CHECK_INT(vd_pacer_gate_init(&g, rows[i].trunk_mcps, 1, rows[i].channels, 0), 0);
 			gp = &g;
 		}
 		int n = started(rows[i].task_mcps, gp, rows[i].span_ms, rows[i].channels == 0);
@@ -61,18 +61,57 @@ int main(void)
 	CHECK_INT(vd_pacer_take(&p, NULL, 4333), -EAGAIN);
 	CHECK_INT(vd_pacer_take(&p, NULL, 4334), 0);
 
-	/* burst: a bucket of 3 lets three calls go at once after a pause */
-	vd_pacer_init(&p, 1000, 3, 0);
+	/* burst: a bucket of 3 at 10 cps lets three calls go at once after a pause */
+	vd_pacer_init(&p, 10000, 3, 0);
 	CHECK_INT(vd_pacer_take(&p, NULL, 0), 0);
 	CHECK_INT(vd_pacer_take(&p, NULL, 0), 0);
 	CHECK_INT(vd_pacer_take(&p, NULL, 0), 0);
 	CHECK_INT(vd_pacer_take(&p, NULL, 0), -EAGAIN);
 	CHECK_INT(vd_pacer_take(&p, NULL, 1000000000), 0); /* long pause: full, no overflow */
 	CHECK_INT(p.tokens_u, 2000000);
+	/* ... but never more than the rate in a second: 1 cps with a bucket of
+	 * 3 starts one call, the next a second later */
+	vd_pacer_init(&p, 1000, 3, 0);
+	CHECK_INT(vd_pacer_take(&p, NULL, 0), 0);
+	CHECK_INT(vd_pacer_take(&p, NULL, 0), -EAGAIN);
+	CHECK_INT(vd_pacer_next_ms(&p, NULL, 0), 1000);
+	CHECK_INT(vd_pacer_take(&p, NULL, 999), -EAGAIN);
+	CHECK_INT(vd_pacer_take(&p, NULL, 1000), 0);
+
+	/* the burst for a late dialer: rate x lateness, 1..VD_PACER_MAX_BURST */
+	CHECK_INT(vd_pacer_burst(100000, 100), 10);
+	CHECK_INT(vd_pacer_burst(2000, 100), 1);
+	CHECK_INT(vd_pacer_burst(300, 100), 1);
+	CHECK_INT(vd_pacer_burst(1000000, 1000), VD_PACER_MAX_BURST);
+	CHECK_INT(vd_pacer_burst(1000000, INT64_MAX), VD_PACER_MAX_BURST);
+
+	/* 100 cps, burst 10, a dialer whose passes come every 1..37 ms: no
+	 * call is lost to a late pass, and no 1000 ms holds more than 100
+	 * starts (the first second included, with its full bucket) */
+	{
+		static int64_t starts[2000];
+		int n = 0;
+		vd_pacer_init(&p, 100000, vd_pacer_burst(100000, 100), 0);
+		for (int64_t t = 0, step = 1; t < 10000; t += step, step = step % 37 + 1)
+			while (n < 2000 && vd_pacer_take(&p, NULL, t) == 0) starts[n++] = t;
+		CHECK(n >= 995 && n <= 1000);
+		int worst = 0;
+		for (int i = 0, j = 0; i < n; i++) {
+			while (starts[i] - starts[j] >= 1000) j++;
+			if (i - j + 1 > worst) worst = i - j + 1;
+		}
+		CHECK_INT(worst, 100);
+		/* with a burst of 1 the same dialer loses most of its calls */
+		int m = 0;
+		vd_pacer_init(&p, 100000, 1, 0);
+		for (int64_t t = 0, step = 1; t < 10000; t += step, step = step % 37 + 1)
+			while (vd_pacer_take(&p, NULL, t) == 0) m++;
+		CHECK(m < 700);
+	}
 
 	/* channels: busy until one is released; a clock step back earns nothing */
 	struct vd_trunk_gate g;
-	vd_pacer_gate_init(&g, 100000, 1, 0);
+	vd_pacer_gate_init(&g, 100000, 1, 1, 0);
 	vd_pacer_init(&p, 100000, 1, 0);
 	CHECK_INT(vd_pacer_take(&p, &g, 0), 0);
 	CHECK_INT(vd_pacer_take(&p, &g, 1000), -EBUSY);
@@ -86,6 +125,7 @@ int main(void)
 
 	CHECK_INT(vd_pacer_init(&p, 0, 1, 0), -EINVAL);
 	CHECK_INT(vd_pacer_init(&p, 1000, 0, 0), -EINVAL);
-	CHECK_INT(vd_pacer_gate_init(&g, 1000, -1, 0), -EINVAL);
+	CHECK_INT(vd_pacer_gate_init(&g, 1000, 1, -1, 0), -EINVAL);
+	CHECK_INT(vd_pacer_gate_init(&g, 1000, 0, 1, 0), -EINVAL);
 	return vt_done();
 }
