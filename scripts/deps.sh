@@ -7,6 +7,7 @@ PKGS=(
   sqlite3 libsqlite3-dev libjansson-dev libmicrohttpd-dev libsodium-dev
   libicu-dev libcsv-dev libcurl4-openssl-dev zlib1g-dev curl
   libre-dev libspandsp-dev libspeexdsp-dev libsndfile1-dev
+  libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
   espeak-ng libespeak-ng-dev sox sip-tester python3 wrk valgrind cppcheck
   nodejs chromium
 )

@@ -32,6 +32,9 @@ static void usage(FILE *f)
 	      "  amd-eval        DIR LABELS.csv [--json] [--verbose]\n"
 	      "  gender          FILE.wav [--threshold-hz F]\n"
 	      "  gender-eval     DIR LABELS.csv [--json] [--verbose]\n"
+	      "  asr             FILE.wav [--keywords yes,no,...] [--engine pocketsphinx|http --url U]\n"
+	      "                  (docs/internals/asr.md)\n"
+	      "  dtmf            FILE.wav\n"
 	      "  version\n", f);
 }
 
@@ -63,6 +66,8 @@ int vd_cli_main(int argc, char **argv)
 		{"amd-eval", vd_cmd_amd_eval},
 		{"gender", vd_cmd_gender},
 		{"gender-eval", vd_cmd_gender_eval},
+		{"asr", vd_cmd_asr},
+		{"dtmf", vd_cmd_dtmf},
 	};
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (!strcmp(cmd, cmds[i].name))

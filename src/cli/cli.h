@@ -17,6 +17,8 @@ int vd_cmd_amd(int argc, char **argv);
 int vd_cmd_amd_eval(int argc, char **argv);
 int vd_cmd_gender(int argc, char **argv);
 int vd_cmd_gender_eval(int argc, char **argv);
+int vd_cmd_asr(int argc, char **argv);
+int vd_cmd_dtmf(int argc, char **argv);
 
 /* Flag lookup shared by the commands: `--name VALUE` or `--name=VALUE`, else
  * the environment variable `env` (may be NULL), else `def`. */

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Speech recognition of the callee's answers, for the bot's `ask` blocks:
+ * the telephony runtime cuts an utterance out of the call's audio (8 kHz
+ * mono 16-bit) and hands it here with the keywords the script expects; the
+ * text comes back on a worker thread, to be posted to the call as
+ * VD_SCRIPT_EV_SPEECH_FINAL (core/script.h matches the keywords in it).
+ *
+ * Engines (docs/internals/asr.md):
+ *   "pocketsphinx"  built in, English (Debian's en-us model). With keywords
+ *                   it decodes against a grammar of the keywords and a list
+ *                   of common words that absorbs everything else; without,
+ *                   against the full English language model.
+ *   "http"          POSTs the utterance as audio/wav to `url` and reads
+ *                   {"text": "..."} from the JSON answer: any external
+ *                   recognizer (a Vosk or Whisper server) behind a few
+ *                   lines of glue. Russian, or any language PocketSphinx
+ *                   has no model for here, needs this engine.
+ *
+ * Threading: recognition is CPU work (or a network round trip) and never
+ * runs on the caller's thread. vd_asr_open starts `workers` threads, each
+ * owning one engine instance (one decoder); vd_asr_submit only copies the
+ * audio into a bounded queue and returns. The handler runs on a worker
+ * thread: it must not block for long and must reach the call's thread
+ * through its own queue (mqueue), as STYLE.md requires.
+ *
+ * Lifetimes: `params` strings are copied by vd_asr_open. vd_asr_submit
+ * copies the audio and the keywords, so the caller may free both as soon
+ * as it returns; `arg` must stay valid until the handler has run. Each
+ * successful vd_asr_submit calls its handler exactly once: with the text
+ * (err 0), with an error, or with -ECANCELED from vd_asr_close for an
+ * utterance still queued (on the thread calling vd_asr_close). `text` is
+ * valid only during the handler. */
+#ifndef VD_ASR_H
+#define VD_ASR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct vd_asr;
+
+struct vd_asr_params {
+	const char *engine;      /* "pocketsphinx" (NULL: default) | "http" */
+	const char *model_dir;   /* pocketsphinx: a directory holding en-us/ (the
+				  * acoustic model), cmudict-en-us.dict and
+				  * en-us.lm.bin; NULL: Debian's
+				  * /usr/share/pocketsphinx/model/en-us */
+	const char *url;         /* http: where utterances are POSTed */
+	unsigned workers;        /* engine threads; 0: 2 */
+	unsigned queue_max;      /* utterances waiting for a worker; 0: 32 */
+	unsigned timeout_ms;     /* http: per request; 0: 3000 */
+};
+
+/* The longest utterance accepted (samples): 30 s. Longer is -E2BIG. */
+#define VD_ASR_MAX_SAMPLES (8000 * 30)
+/* The most keywords per utterance; further ones are ignored. */
+#define VD_ASR_MAX_KEYWORDS 64
+
+/* Starts the engine's workers; each loads its own decoder (about 1 s and
+ * 40 MB for pocketsphinx). 0; -EINVAL (unknown engine, http without url),
+ * -ENOENT (model files missing), -ENOMEM, -EIO (the engine failed to
+ * start). Any thread; *out written only on success. */
+int vd_asr_open(struct vd_asr **out, const struct vd_asr_params *p);
+
+/* Stops and joins the workers (an utterance being decoded finishes first,
+ * and its handler runs), then calls the handler of every utterance still
+ * queued with err -ECANCELED, on this thread, and frees everything. NULL
+ * is a no-op. Not from a handler. */
+void vd_asr_close(struct vd_asr *a);
+
+/* The result of one utterance, on a worker thread: `text` the words heard
+ * (lower case, space-separated, "" for nothing), err 0; or text "" and a
+ * negative errno (-EIO the engine or the server failed, -ETIMEDOUT,
+ * -ECANCELED). */
+typedef void(vd_asr_result_h)(uint64_t tag, const char *text, int err, void *arg);
+
+/* Queues one utterance: `n` samples of 8 kHz mono audio (copied), with the
+ * words or phrases the script expects (copied; nkeywords 0: recognize
+ * freely). Keywords the engine cannot recognize (not in the pocketsphinx
+ * dictionary, e.g. Cyrillic) are skipped and logged once. Never blocks:
+ * 0; -EAGAIN when queue_max utterances are already waiting; -EINVAL (n 0,
+ * no handler), -E2BIG (longer than VD_ASR_MAX_SAMPLES), -ENOMEM. Any
+ * thread. */
+int vd_asr_submit(struct vd_asr *a, uint64_t tag, const int16_t *pcm, size_t n,
+		  const char *const *keywords, size_t nkeywords, vd_asr_result_h *h, void *arg);
+
+/* The synchronous form for the CLI and tests: queues the utterance (waiting
+ * for room) and blocks until its text is in `out` (`size` bytes, always
+ * NUL-terminated, truncated to fit). Returns 0 or the error the handler
+ * would have had. Not on the telephony thread. */
+int vd_asr_recognize(struct vd_asr *a, const int16_t *pcm, size_t n, const char *const *kw,
+		     size_t nkw, char *out, size_t size);
+
+#endif

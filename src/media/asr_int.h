@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The engine interface behind media/asr.h. An engine is a small vtable; each
+ * worker thread opens its own instance, so instances need no locking. To
+ * add an engine: implement these three functions in asr_<name>.c, declare
+ * its ops here and list it in asr.c's table. */
+#ifndef VD_ASR_INT_H
+#define VD_ASR_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "media/asr.h"
+
+struct vd_asr_engine {
+	const char *name;
+	/* One instance (one decoder, one HTTP connection). 0 or -errno. */
+	int (*open)(void **inst, const struct vd_asr_params *p);
+	void (*close)(void *inst);
+	/* Recognizes one utterance (8 kHz mono) with optional keywords (already
+	 * lower-cased and trimmed; never NULL when nkw > 0); writes the text,
+	 * NUL-terminated, to out[size] (size >= 1). 0 or -errno. */
+	int (*recognize)(void *inst, const int16_t *pcm, size_t n, const char *const *kw,
+			 size_t nkw, char *out, size_t size);
+};
+
+extern const struct vd_asr_engine vd_asr_pocketsphinx;
+extern const struct vd_asr_engine vd_asr_http;
+
+#endif

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The PocketSphinx engine of media/asr.h (Debian's 0.8+5prealpha and its
+ * en-us model). Choices, measured in docs/internals/asr.md:
+ *
+ * - Audio. The en-us acoustic model is trained on 16 kHz speech, and its
+ *   feature front end (25 mel filters up to 6800 Hz) cannot run at 8 kHz
+ *   without changing the features the model expects. So the 8 kHz
+ *   utterance is resampled to 16 kHz and the empty 4-8 kHz band filled
+ *   with steady low noise: a constant there is removed by the per-utterance
+ *   cepstral mean normalisation, whereas near-digital-silence makes those
+ *   filters' log energies swing wildly. The whole utterance is decoded at
+ *   once (full_utt), so the normalisation uses its true mean.
+ * - Keywords. A JSGF grammar: any sequence of the keywords and of ~130
+ *   common English words that absorb whatever else is said ("garbage"),
+ *   the keywords weighted up. Keyword spotting (ps_set_kws) and the full
+ *   language model followed by matching were both worse or slower. The
+ *   text returned is the keywords found, in order: the garbage words are
+ *   not a transcript.
+ * - No keywords: the full en-us language model, the hypothesis as is.
+ *
+ * The library logs through a process-wide hook, silenced once here. */
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pocketsphinx.h>
+#include <jsgf.h>
+#include <fsg_model.h>
+#include <err.h>
+#include <speex/speex_resampler.h>
+
+#include "media/asr_int.h"
+#include "util/log.h"
+
+#define DEFAULT_MODEL "/usr/share/pocketsphinx/model/en-us"
+#define GRAMMAR_MAX 16384
+#define NOISE_FILL 1000.0f  /* rms of the 4-8 kHz fill, before shaping */
+#define KEYWORD_WEIGHT "100" /* JSGF weight of a keyword against the garbage */
+
+/* Words that absorb speech that is not a keyword. Short, frequent words of
+ * phone answers; a word that is part of a keyword is left out. */
+static const char *const garbage[] = {
+	"a", "about", "after", "again", "all", "am", "an", "and", "any", "are", "as", "at",
+	"be", "because", "been", "but", "by", "can", "could", "day", "do", "does", "doing",
+	"done", "for", "from", "get", "go", "going", "good", "got", "had", "has", "have",
+	"he", "hello", "hi", "her", "here", "hey", "him", "his", "how", "i", "if", "in",
+	"is", "it", "its", "just", "know", "like", "look", "make", "me", "maybe", "mean",
+	"mind", "morning", "my", "need", "new", "not", "now", "of", "oh", "ok", "okay", "on",
+	"one", "or", "our", "out", "please", "really", "right", "say", "see", "she", "so",
+	"some", "sorry", "sure", "talk", "tell", "thank", "thanks", "that", "the", "them",
+	"then", "there", "they", "thing", "think", "this", "time", "to", "today", "too",
+	"um", "uh", "want", "was", "way", "we", "well", "were", "what", "when", "where",
+	"which", "who", "why", "will", "with", "would", "yeah", "you", "your", "sir",
+	"madam", "number", "phone", "busy", "work", "home", "wait", "hold", "speak",
+	"money", "bank", "card", "pay",
+};
+#define NGARBAGE (sizeof garbage / sizeof garbage[0])
+
+struct ps {
+	ps_decoder_t *ps;
+	cmd_ln_t *cfg;
+	SpeexResamplerState *rs;
+	bool have_garbage[NGARBAGE];  /* in the dictionary */
+	char *kwset;                  /* the keywords of the current grammar */
+	char **kw;                    /* its usable keywords */
+	size_t nkw;
+	bool grammar_ok;
+	char *grammar;                /* GRAMMAR_MAX */
+};
+
+static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t init_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void quiet(void)
+{
+	err_set_logfp(NULL);
+}
+
+static void ps_close(void *p)
+{
+	struct ps *s = p;
+	if (!s) return;
+	if (s->ps) ps_free(s->ps);
+	if (s->cfg) cmd_ln_free_r(s->cfg);
+	if (s->rs) speex_resampler_destroy(s->rs);
+	for (size_t i = 0; i < s->nkw; i++) free(s->kw[i]);
+	free(s->kw);
+	free(s->kwset);
+	free(s->grammar);
+	free(s);
+}
+
+static bool in_dict(ps_decoder_t *ps, const char *word)
+{
+	char *ph = ps_lookup_word(ps, word);
+	free(ph);
+	return ph != NULL;
+}
+
+static int ps_open(void **out, const struct vd_asr_params *p)
+{
+	const char *dir = p->model_dir ? p->model_dir : DEFAULT_MODEL;
+	char hmm[1024], dict[1024], lm[1024];
+	snprintf(hmm, sizeof hmm, "%s/en-us", dir);
+	snprintf(dict, sizeof dict, "%s/cmudict-en-us.dict", dir);
+	snprintf(lm, sizeof lm, "%s/en-us.lm.bin", dir);
+	if (access(hmm, R_OK) || access(dict, R_OK) || access(lm, R_OK)) {
+		vd_err("asr", "pocketsphinx model not found dir=%s (package pocketsphinx-en-us)", dir);
+		return -ENOENT;
+	}
+	pthread_once(&quiet_once, quiet);
+	struct ps *s = calloc(1, sizeof *s);
+	if (!s) return -ENOMEM;
+	int err = 0;
+	s->grammar = malloc(GRAMMAR_MAX);
+	int rerr = 0;
+	s->rs = speex_resampler_init(1, 8000, 16000, 5, &rerr);
+	if (!s->grammar || !s->rs) err = -ENOMEM;
+	if (!err) {
+		pthread_mutex_lock(&init_mu);
+		s->cfg = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-dict", dict, NULL);
+		s->ps = s->cfg ? ps_init(s->cfg) : NULL;
+		pthread_mutex_unlock(&init_mu);
+		if (!s->ps || ps_set_lm_file(s->ps, "free", lm) < 0) err = -EIO;
+	}
+	for (size_t i = 0; !err && i < NGARBAGE; i++) s->have_garbage[i] = in_dict(s->ps, garbage[i]);
+	if (err) {
+		vd_err("asr", "pocketsphinx failed to start dir=%s", dir);
+		ps_close(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Words a JSGF grammar can hold as plain tokens (cmudict: a-z, digits, ' . -). */
+static bool plain_word(const char *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!islower((unsigned char)w[i]) && !isdigit((unsigned char)w[i]) &&
+		    !strchr("'.-", w[i]))
+			return false;
+	return n > 0;
+}
+
+/* True when every word of the phrase is in the dictionary. */
+static bool phrase_known(struct ps *s, const char *phrase)
+{
+	char word[256];
+	for (const char *p = phrase; *p;) {
+		size_t n = strcspn(p, " ");
+		if (!plain_word(p, n) || n >= sizeof word) return false;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		if (!in_dict(s->ps, word)) return false;
+		p += n;
+		p += strspn(p, " ");
+	}
+	return true;
+}
+
+/* Whether `word` (n bytes) is a word of one of the usable keywords. */
+static bool keyword_word(const struct ps *s, const char *word, size_t n)
+{
+	for (size_t i = 0; i < s->nkw; i++)
+		for (const char *p = s->kw[i]; *p;) {
+			size_t m = strcspn(p, " ");
+			if (m == n && !memcmp(p, word, n)) return true;
+			p += m;
+			p += strspn(p, " ");
+		}
+	return false;
+}
+
+static void drop_keywords(struct ps *s)
+{
+	for (size_t i = 0; i < s->nkw; i++) free(s->kw[i]);
+	free(s->kw);
+	s->kw = NULL;
+	s->nkw = 0;
+	free(s->kwset);
+	s->kwset = NULL;
+	s->grammar_ok = false;
+}
+
+/* Parses the JSGF text into the "kw" search. Not ps_set_jsgf_string():
+ * in this PocketSphinx version it never frees the parsed grammar, about
+ * 20 kB per call, which a server building one grammar per ask cannot
+ * afford. */
+static int set_grammar(struct ps *s, const char *text)
+{
+	jsgf_t *j = jsgf_parse_string(text, NULL);
+	jsgf_rule_t *rule = j ? jsgf_get_public_rule(j) : NULL;
+	fsg_model_t *fsg = rule ? jsgf_build_fsg(j, rule, ps_get_logmath(s->ps),
+						 (float)cmd_ln_float32_r(s->cfg, "-lw"))
+				: NULL;
+	int r = fsg ? ps_set_fsg(s->ps, "kw", fsg) : -1;
+	if (fsg) fsg_model_free(fsg);  /* the search holds its own reference */
+	if (j) jsgf_grammar_free(j);
+	if (r < 0) return -EIO;
+	s->grammar_ok = true;
+	return 0;
+}
+
+/* Makes the grammar search for these keywords current, rebuilding it only
+ * when the set changed (an ask's retries reuse it). */
+static int use_keywords(struct ps *s, const char *const *kw, size_t nkw)
+{
+	char set[8192];
+	size_t o = 0;
+	for (size_t i = 0; i < nkw && o < sizeof set; i++)
+		o += (size_t)snprintf(set + o, sizeof set - o, "%s|", kw[i]);
+	if (s->kwset && !strcmp(s->kwset, set)) return 0;
+	drop_keywords(s);
+	s->kwset = strdup(set);
+	s->kw = calloc(nkw, sizeof *s->kw);
+	if (!s->kwset || !s->kw) return -ENOMEM;
+	for (size_t i = 0; i < nkw; i++) {
+		if (!phrase_known(s, kw[i])) {
+			/* once per keyword set: the set is cached until it changes */
+			vd_warn("asr", "keyword not in the pocketsphinx dictionary, skipped keyword=\"%s\""
+				" (other languages need the http engine)", kw[i]);
+			continue;
+		}
+		s->kw[s->nkw] = strdup(kw[i]);
+		if (!s->kw[s->nkw]) return -ENOMEM;
+		s->nkw++;
+	}
+	if (!s->nkw) return 0;
+
+	char *g = s->grammar;
+	size_t cap = GRAMMAR_MAX;
+	o = (size_t)snprintf(g, cap, "#JSGF V1.0;\ngrammar vd;\n<g> =");
+	const char *sep = " ";
+	for (size_t i = 0; i < NGARBAGE && o < cap; i++)
+		if (s->have_garbage[i] && !keyword_word(s, garbage[i], strlen(garbage[i]))) {
+			o += (size_t)snprintf(g + o, cap - o, "%s%s", sep, garbage[i]);
+			sep = " | ";
+		}
+	if (o < cap) o += (size_t)snprintf(g + o, cap - o, ";\npublic <s> = ( /1/ <g>");
+	for (size_t i = 0; i < s->nkw && o < cap; i++)
+		o += (size_t)snprintf(g + o, cap - o, " | /" KEYWORD_WEIGHT "/ %s", s->kw[i]);
+	if (o < cap) o += (size_t)snprintf(g + o, cap - o, " )*;\n");
+	if (o >= cap) return -E2BIG;
+	return set_grammar(s, g);
+}
+
+/* 8 kHz to 16 kHz, then the 4-8 kHz band filled: low-passed noise (white
+ * noise through the same resampler) moved up by multiplying it with
+ * (-1)^n, which mirrors its spectrum around 4 kHz. Deterministic. */
+static int16_t *widen(struct ps *s, const int16_t *pcm, size_t n, size_t *out_n)
+{
+	spx_uint32_t cap = (spx_uint32_t)(2 * n + 64);
+	int16_t *up = malloc(cap * sizeof *up), *noise8 = malloc(n * sizeof *noise8),
+		*noise = malloc(cap * sizeof *noise);
+	if (!up || !noise8 || !noise) {
+		free(up);
+		free(noise8);
+		free(noise);
+		return NULL;
+	}
+	spx_uint32_t in = (spx_uint32_t)n, out = cap;
+	speex_resampler_reset_mem(s->rs);
+	speex_resampler_process_int(s->rs, 0, pcm, &in, up, &out);
+	/* Uniform noise from an LCG; rms of U(-a, a) is a/sqrt(3). */
+	uint32_t x = 12345u;
+	float amp = NOISE_FILL * 1.7320508f;
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1664525u + 1013904223u;
+		noise8[i] = (int16_t)(((float)(x >> 8) / 8388608.0f - 1.0f) * amp);
+	}
+	spx_uint32_t in2 = (spx_uint32_t)n, out2 = cap;
+	speex_resampler_reset_mem(s->rs);
+	speex_resampler_process_int(s->rs, 0, noise8, &in2, noise, &out2);
+	for (spx_uint32_t i = 0; i < out && i < out2; i++) {
+		int v = up[i] + ((i & 1) ? -noise[i] : noise[i]);
+		up[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+	}
+	free(noise8);
+	free(noise);
+	*out_n = out;
+	return up;
+}
+
+/* Keeps the words of hyp that belong to keywords, in order. */
+static void keep_keywords(const struct ps *s, const char *hyp, char *out, size_t size)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (const char *p = hyp; *p;) {
+		p += strspn(p, " ");
+		size_t n = strcspn(p, " ");
+		if (n && keyword_word(s, p, n) && o + n + 2 <= size) {
+			if (o) out[o++] = ' ';
+			memcpy(out + o, p, n);
+			o += n;
+			out[o] = '\0';
+		}
+		p += n;
+	}
+}
+
+static int ps_recognize(void *inst, const int16_t *pcm, size_t n, const char *const *kw,
+			size_t nkw, char *out, size_t size)
+{
+	struct ps *s = inst;
+	int err = nkw ? use_keywords(s, kw, nkw) : 0;
+	if (err) {
+		drop_keywords(s);
+		return err;
+	}
+	if (nkw && !s->grammar_ok) {
+		/* none of the keywords can be recognized here: nothing to find */
+		out[0] = '\0';
+		return 0;
+	}
+	bool grammar = nkw > 0;
+	if (ps_set_search(s->ps, grammar ? "kw" : "free") < 0) return -EIO;
+	size_t wn;
+	int16_t *wide = widen(s, pcm, n, &wn);
+	if (!wide) return -ENOMEM;
+	err = -EIO;
+	if (ps_start_utt(s->ps) >= 0) {
+		int r = ps_process_raw(s->ps, wide, wn, FALSE, TRUE);
+		if (ps_end_utt(s->ps) >= 0 && r >= 0) err = 0;
+	}
+	free(wide);
+	if (err) return err;
+	const char *hyp = ps_get_hyp(s->ps, NULL);
+	if (!hyp) hyp = "";
+	if (grammar) keep_keywords(s, hyp, out, size);
+	else snprintf(out, size, "%s", hyp);
+	return 0;
+}
+
+const struct vd_asr_engine vd_asr_pocketsphinx = {
+	.name = "pocketsphinx",
+	.open = ps_open,
+	.close = ps_close,
+	.recognize = ps_recognize,
+};

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The recognition service (media/asr) with the built-in PocketSphinx engine:
+ * a spoken keyword is found (espeak-ng's klatt voice, 8 kHz), an unknown
+ * (Cyrillic) keyword is skipped without harm, the queue is bounded and
+ * never blocks, every accepted utterance gets its handler called exactly
+ * once (also when closing with utterances queued), and bad arguments are
+ * refused. The accuracy over many voices is bench/asr's job. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "media/asr.h"
+#include "media/tts.h"
+#include "vtest.h"
+
+static struct vd_pcm *say(const char *text)
+{
+	struct vd_pcm *p = NULL;
+	int err = vd_tts_say(text, "en-us+klatt", &p);
+	CHECK_INT(err, 0);
+	return p;
+}
+
+static void open_errors(void)
+{
+	struct vd_asr *a = (struct vd_asr *)1;
+	struct vd_asr_params p = {.engine = "nope"};
+	CHECK_INT(vd_asr_open(&a, &p), -EINVAL);
+	p = (struct vd_asr_params){.engine = "http"};
+	CHECK_INT(vd_asr_open(&a, &p), -EINVAL);  /* no url */
+	p = (struct vd_asr_params){.model_dir = "/nonexistent"};
+	CHECK_INT(vd_asr_open(&a, &p), -ENOENT);
+	CHECK(a == (struct vd_asr *)1);            /* untouched on failure */
+	vd_asr_close(NULL);
+}
+
+static void keywords(struct vd_asr *a)
+{
+	struct vd_pcm *yes = say("yes");
+	if (!yes) return;
+	char text[256];
+	const char *kw[] = {"Yes", "no", "  operator ", "call me later", "да", ""};
+	CHECK_INT(vd_asr_recognize(a, yes->samples, yes->nsamples, kw, 6, text, sizeof text), 0);
+	CHECK_STR(text, "yes");
+	/* only keywords nobody can recognize: nothing is found, no error */
+	const char *ru[] = {"да", "нет"};
+	CHECK_INT(vd_asr_recognize(a, yes->samples, yes->nsamples, ru, 2, text, sizeof text), 0);
+	CHECK_STR(text, "");
+	/* a phrase keyword */
+	struct vd_pcm *later = say("call me later");
+	if (later) {
+		CHECK_INT(vd_asr_recognize(a, later->samples, later->nsamples, kw, 4, text,
+					   sizeof text),
+			  0);
+		CHECK_STR(text, "call me later");
+	}
+	/* the output is truncated to its buffer, always terminated */
+	char tiny[3];
+	CHECK_INT(vd_asr_recognize(a, yes->samples, yes->nsamples, kw, 1, tiny, sizeof tiny), 0);
+	CHECK_STR(tiny, "ye");
+	vd_pcm_unref(later);
+	vd_pcm_unref(yes);
+}
+
+struct counts {
+	pthread_mutex_t mu;
+	int calls[64];
+	int canceled, ok;
+};
+
+static void on_result(uint64_t tag, const char *text, int err, void *arg)
+{
+	struct counts *c = arg;
+	pthread_mutex_lock(&c->mu);
+	if (tag < 64) c->calls[tag]++;
+	if (err == -ECANCELED) c->canceled++;
+	else if (!err) c->ok++;
+	if (err) CHECK_STR(text, "");
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* A queue of 2 and one worker: submitting many at once hits -EAGAIN,
+ * never blocks, and closing calls every accepted handler exactly once. */
+static void queue_and_close(void)
+{
+	struct vd_asr *a;
+	struct vd_asr_params p = {.workers = 1, .queue_max = 2};
+	CHECK_INT(vd_asr_open(&a, &p), 0);
+	struct vd_pcm *no = say("no thanks");
+	if (!no) {
+		vd_asr_close(a);
+		return;
+	}
+	struct counts c = {.mu = PTHREAD_MUTEX_INITIALIZER};
+	const char *kw[] = {"no"};
+	int accepted = 0, again = 0;
+	for (uint64_t t = 0; t < 20; t++) {
+		int r = vd_asr_submit(a, t, no->samples, no->nsamples, kw, 1, on_result, &c);
+		CHECK(r == 0 || r == -EAGAIN);
+		if (r == 0) accepted++;
+		else {
+			again++;
+			c.calls[t] = 1;  /* refused: its handler must never run */
+		}
+	}
+	CHECK(again > 0);
+	CHECK(accepted >= 2);
+	vd_asr_close(a);
+	for (int t = 0; t < 20; t++) CHECK_INT(c.calls[t], 1);
+	CHECK_INT(c.ok + c.canceled, accepted);
+	vd_pcm_unref(no);
+
+	/* bad submissions are refused synchronously */
+	CHECK_INT(vd_asr_open(&a, &p), 0);
+	int16_t s[8] = {0};
+	CHECK_INT(vd_asr_submit(a, 1, s, 0, NULL, 0, on_result, &c), -EINVAL);
+	CHECK_INT(vd_asr_submit(a, 1, s, 8, NULL, 0, NULL, &c), -EINVAL);
+	CHECK_INT(vd_asr_submit(a, 1, s, 8, NULL, 1, on_result, &c), -EINVAL);
+	CHECK_INT(vd_asr_submit(a, 1, s, VD_ASR_MAX_SAMPLES + 1, NULL, 0, on_result, &c), -E2BIG);
+	/* silence with no keywords: free recognition hears nothing */
+	int16_t *quiet = calloc(8000, sizeof *quiet);
+	char text[64] = "x";
+	if (quiet) CHECK_INT(vd_asr_recognize(a, quiet, 8000, NULL, 0, text, sizeof text), 0);
+	CHECK_STR(text, "");
+	free(quiet);
+	vd_asr_close(a);
+}
+
+int main(void)
+{
+	open_errors();
+	struct vd_asr *a;
+	struct vd_asr_params p = {.workers = 1};
+	CHECK_INT(vd_asr_open(&a, &p), 0);
+	if (a) {
+		keywords(a);
+		vd_asr_close(a);
+	}
+	queue_and_close();
+	return vt_done();
+}
