@@ -392,7 +392,7 @@ void vd_xlsx_num(struct vd_xlsx *x, int col, double v, enum vd_xlsx_style style)
 {
 	if (!cell_ok(x, col)) return;
 	if (!isfinite(v)) return;   /* no NaN or infinity in a sheet: left empty */
-	if (v == (double)(int64_t)v && fabs(v) < 1e15) {
+	if (fabs(v) < 1e15 && v == (double)(int64_t)v) {   /* range first: the cast of a larger one is undefined */
 		vd_xlsx_int(x, col, (int64_t)v, style);
 		return;
 	}
