@@ -57,7 +57,7 @@ export function reportsPanel(taskId) {
       bar.style.width = pct + '%';
       right = h('div.report-progress', { dataset: { testid: 'report-progress' } },
         h('div.progress', { role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(pct) }, bar),
-        h('span.muted', r.status === 'queued' ? t('Queued') : `${pct}% · ${r.rows_done} / ${r.rows_total}`));
+        h('span.muted', r.status === 'queued' ? t('Queued') : `${pct}% · ${r.rows_done.toLocaleString()} / ${r.rows_total.toLocaleString()}`));
     }
     clear(row.el).append(
       h('div.report-name', icon('download'), h('span', name), h('span.muted', ' #' + r.id + ' · ' + fmtDateTime(r.created_at))),

@@ -559,6 +559,20 @@ await step('export both call reports, watch the progress, download and read them
   await until(async () => (await page.locator('[data-testid="report"] [data-testid="report-download"]').count()) === 2,
     'both reports listed after a reload');
   expect(/with variables/.test(await page.locator('[data-testid="report"]').first().innerText()), 'the newest first');
+  // a report still being written (18 calls export too fast to catch one):
+  // the list answered as the server does mid-export, for the progress bar
+  const listUrl = new RegExp(`/api/v1/tasks/${ids.task}/reports`);
+  await page.route(listUrl, (route) => route.fulfill({ json: { items: [{ id: 99, task_id: ids.task, with_variables: true,
+    status: 'running', rows_total: 1000000, rows_done: 420000, progress: 0.42, created_at: new Date().toISOString(),
+    finished_at: null, error: null, file_url: null }], total: 1, page: 1, per_page: 10 } }));
+  await page.reload();
+  const bar = page.locator('[data-testid="report-progress"] [role="progressbar"]');
+  await bar.waitFor();
+  expect(await bar.getAttribute('aria-valuenow') === '42', 'the progress bar at 42 %');
+  expect(/420000 \/ 1000000|420,000 \/ 1,000,000/.test(await page.locator('[data-testid="report-progress"]').innerText()), 'rows done of total');
+  await page.locator('[data-testid="reports"]').scrollIntoViewIfNeeded();
+  await shot('23a-report-progress');
+  await page.unroute(listUrl);
 });
 
 await step('task controls: start (scheduled), pause, resume, cancel with confirmation', async () => {
