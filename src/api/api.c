@@ -90,9 +90,11 @@ static void metrics(struct vd_req *req)
 			      "voxdial_bot_response_seconds{quantile=\"0.99\"} %.3f\n"
 			      "voxdial_bot_response_seconds_count %llu\n"
 			      "# HELP voxdial_transfers_total Operator legs bridged.\n"
-			      "# TYPE voxdial_transfers_total counter\nvoxdial_transfers_total %llu\n",
+			      "# TYPE voxdial_transfers_total counter\nvoxdial_transfers_total %llu\n"
+			      "# HELP voxdial_asr_ready 1 once the speech recognizer is loaded.\n"
+			      "# TYPE voxdial_asr_ready gauge\nvoxdial_asr_ready %d\n",
 			      (double)s.bot_resp_p50_us / 1e6, (double)s.bot_resp_p99_us / 1e6,
-			      (unsigned long long)s.bot_responses, (unsigned long long)s.transfers);
+			      (unsigned long long)s.bot_responses, (unsigned long long)s.transfers, s.asr_ready ? 1 : 0);
 	if (n < 0 || (size_t)n >= sizeof text) {
 		vd_resp_bytes(req, 500, "text/plain", "metrics overflow\n", 17);
 		return;

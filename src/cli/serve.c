@@ -45,6 +45,8 @@ int vd_cmd_serve(int argc, char **argv)
 	const char *data = vd_cli_flag(argc, argv, "--data", "VOXDIAL_DATA", "./data");
 	/* calls dialed without a response yet (dialer.h); "0": the default */
 	const char *max_setup = vd_cli_flag(argc, argv, "--max-setup", "VOXDIAL_MAX_SETUP", "0");
+	const char *asr = vd_cli_flag(argc, argv, "--asr", "VOXDIAL_ASR", "pocketsphinx");
+	const char *asr_url = vd_cli_flag(argc, argv, "--asr-url", "VOXDIAL_ASR_URL", "");
 	char addr[64];
 	uint16_t port;
 	if (parse_hostport(http, addr, sizeof addr, &port)) {
@@ -85,7 +87,7 @@ int vd_cmd_serve(int argc, char **argv)
 	err = vd_dialer_alloc(&dialer, &dp);
 	struct vd_tel *tel = NULL;
 	struct vd_tel_params tp = {.sip_addr = sip_addr, .sip_port = sip_port, .rtp_timeout_s = 30,
-				   .evh = vd_dialer_tel_event, .arg = dialer};
+				   .evh = vd_dialer_tel_event, .arg = dialer, .asr_engine = asr, .asr_url = asr_url};
 	if (!err) err = vd_tel_start(&tel, &tp);
 	if (!err) err = vd_dialer_run(dialer, tel);
 	if (err) {

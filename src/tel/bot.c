@@ -68,6 +68,8 @@ struct vd_bot {
 	uint64_t deadline_us;   /* listen timeout, 0: none running */
 	int32_t timeout_ms;
 	int onset;              /* speech frames in a row before an utterance */
+	bool last_speech;       /* the last frame was speech */
+	bool need_quiet;        /* listening began mid-speech: wait for a pause */
 	bool in_utt;
 	int silent_ms;
 	uint64_t speech_end_us;
@@ -197,6 +199,9 @@ static bool do_action(struct vd_bot *b, const struct vd_script_action *a, uint64
 	case VD_SCRIPT_ACT_NONE:
 		return false;
 	case VD_SCRIPT_ACT_SAY:
+		/* Speech that began before we listened (the callee's "Hello?"
+		 * over our greeting) is not an answer: wait for a pause. */
+		if (a->barge_in && !b->listening) b->need_quiet = b->last_speech;
 		b->listening = a->barge_in;
 		b->deadline_us = 0;
 		if (a->barge_in) {
@@ -209,6 +214,7 @@ static bool do_action(struct vd_bot *b, const struct vd_script_action *a, uint64
 		}
 		return false;
 	case VD_SCRIPT_ACT_LISTEN:
+		if (!b->listening) b->need_quiet = b->last_speech;
 		b->listening = true;
 		b->ask = a->block;
 		collect_keywords(b, a->block);
@@ -413,7 +419,9 @@ static void detect(struct vd_bot *b, const int16_t *pcm, uint64_t now_us)
 
 	struct vd_vad_frame fr;
 	vd_vad_frame(&b->vad, pcm, NULL, &fr);
-	bool take = b->mode == M_RUN && b->listening && !b->asr_wait;
+	b->last_speech = fr.speech;
+	if (b->need_quiet && !fr.speech) b->need_quiet = false;
+	bool take = b->mode == M_RUN && b->listening && !b->asr_wait && !b->need_quiet;
 	if (!take) {
 		b->onset = 0;
 		pre_put(b, pcm);

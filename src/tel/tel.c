@@ -16,6 +16,9 @@
  * against them (|sent - deadline|, a histogram published every 200 ms to
  * vd_tel_stats) is the ticker's real lateness, not the slot offset. */
 #include "tel/tel.h"
+#include "core/rfc4733.h"
+#include "media/asr.h"
+#include "media/dtmf.h"
 #include "media/pcm.h"
 #include "media/recorder.h"
 #include "media/tts.h"
@@ -57,8 +60,11 @@
 
 enum { MQ_DIAL = 1, MQ_HANGUP, MQ_STOP, MQ_PROMPT, MQ_HEARD, MQ_TRANSFER };
 
-/* An answer from a worker thread to one call's bot, through the mqueue. */
+/* An answer from a worker thread to one call's bot, through the mqueue.
+ * Every reply is on the telephony's list until freed, so the ones still in
+ * the mqueue's pipe when the thread stops are freed too. */
 struct reply {
+	struct reply *prev, *next;
 	struct vd_tel *tel;
 	int64_t call_id;
 	uint32_t seq;
@@ -83,6 +89,9 @@ struct call {
 	struct rtp_sock *rtp;
 	struct sa raddr;
 	int pt;                   /* 0 PCMU, 8 PCMA, -1 unknown */
+	int te_pt;                /* the peer's telephone-event payload type, -1 none */
+	struct vd_rfc4733_rx te;  /* RFC 4733 key presses */
+	struct vd_dtmf *dtmf;     /* in-band key presses (calls with a bot) */
 	uint64_t ring_deadline_us; /* monotonic: CANCEL if not answered by then */
 	uint64_t max_deadline_us;  /* monotonic: BYE if still talking then */
 	struct vd_recorder *rec;
@@ -142,6 +151,13 @@ struct vd_tel {
 	uint64_t published_us;
 	pthread_mutex_t stats_lock;
 	struct vd_tel_stats snap; /* under stats_lock */
+	/* the recognizer: loaded by asr_thread, published once ready */
+	struct vd_asr *asr;       /* atomic pointer */
+	pthread_t asr_thread;
+	bool asr_loading;
+	char asr_engine[32], asr_url[512];
+	pthread_mutex_t replies_lock;
+	struct reply *replies;    /* under replies_lock */
 };
 
 static struct call *call_start(struct vd_tel *t, const struct vd_dial *d, struct call *parent);
@@ -180,6 +196,7 @@ static void call_free(void *arg)
 	vd_pcm_unref(c->d.prompt);
 	vd_bot_plan_unref(c->d.plan);
 	vd_bot_free(c->bot);
+	vd_dtmf_free(c->dtmf);
 	free(c->vars_json);
 	free(c->xt);
 	free(c->relay);
@@ -287,7 +304,13 @@ static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct 
 	struct call *c = arg;
 	if (c->ended || !c->answer_us) return;
 	c->tel->live.rtp_received++;
-	if (hdr->pt != 0 && hdr->pt != 8) return;   /* telephone-event, comfort noise... */
+	if (c->te_pt >= 0 && hdr->pt == c->te_pt) {
+		int digit = vd_rfc4733_rx_packet(&c->te, mbuf_buf(mb), mbuf_get_left(mb), hdr->ts, hdr->m);
+		if (digit > 0 && c->bot && !c->bridged) vd_bot_dtmf(c->bot, (char)digit, mono_us());
+		c->last_rx_us = mono_us();
+		return;
+	}
+	if (hdr->pt != 0 && hdr->pt != 8) return;   /* comfort noise... */
 	size_t n = mbuf_get_left(mb);
 	if (n == 0 || n > 480) return;
 	const uint8_t *p = mbuf_buf(mb);
@@ -303,8 +326,14 @@ static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct 
 	}
 	uint64_t pos = c->rx_pos0 + (uint32_t)(hdr->ts - c->rx_ts0);
 	if (c->rec) vd_recorder_put(c->rec, pos, pcm, n);
-	if (c->bridged && c->peer) relay_put(c->peer, pcm, n);
-	else if (c->bot) vd_bot_rx(c->bot, pcm, n, now);
+	if (c->bridged && c->peer) {
+		relay_put(c->peer, pcm, n);
+	} else if (c->bot) {
+		vd_bot_rx(c->bot, pcm, n, now);
+		char digits[8];
+		if (c->dtmf && vd_dtmf_feed(c->dtmf, pcm, n, digits, sizeof digits) > 0)
+			for (const char *d = digits; *d && c->bot; d++) vd_bot_dtmf(c->bot, *d, now);
+	}
 }
 
 static void rtcp_recv(const struct sa *src, struct rtcp_msg *msg, void *arg)
@@ -483,16 +512,27 @@ static void ticker_stop(struct vd_tel *t)
 static struct reply *reply_new(struct call *c, uint32_t seq)
 {
 	struct reply *r = calloc(1, sizeof *r);
-	if (r) {
-		r->tel = c->tel;
-		r->call_id = c->d.call_id;
-		r->seq = seq;
-	}
+	if (!r) return NULL;
+	struct vd_tel *t = c->tel;
+	r->tel = t;
+	r->call_id = c->d.call_id;
+	r->seq = seq;
+	pthread_mutex_lock(&t->replies_lock);
+	r->next = t->replies;
+	if (t->replies) t->replies->prev = r;
+	t->replies = r;
+	pthread_mutex_unlock(&t->replies_lock);
 	return r;
 }
 
 static void reply_free(struct reply *r)
 {
+	struct vd_tel *t = r->tel;
+	pthread_mutex_lock(&t->replies_lock);
+	if (r->prev) r->prev->next = r->next;
+	else t->replies = r->next;
+	if (r->next) r->next->prev = r->prev;
+	pthread_mutex_unlock(&t->replies_lock);
 	vd_pcm_unref(r->pcm);
 	free(r->text);
 	free(r);
@@ -522,16 +562,28 @@ static void bot_synth(void *arg, uint32_t seq, const char *text)
 	}
 }
 
+/* On an ASR worker: hand the text to the telephony thread. */
+static void heard(uint64_t tag, const char *text, int err, void *arg)
+{
+	(void)tag;
+	struct reply *r = arg;
+	if (err == -ECANCELED) {   /* the recognizer is closing with the thread */
+		reply_free(r);
+		return;
+	}
+	r->text = strdup(err || !text ? "" : text);
+	if (mqueue_push(r->tel->mq, MQ_HEARD, r) != 0) reply_free(r);
+}
+
 static void bot_recognize(void *arg, uint32_t seq, const int16_t *pcm, size_t n, const char *const *kw, size_t nkw)
 {
 	struct call *c = arg;
 	struct reply *r = reply_new(c, seq);
 	if (!r) return;
-	(void)pcm;
-	(void)n;
-	(void)kw;
-	(void)nkw;
-	/* No recognizer: the utterance is heard as no words. */
+	struct vd_asr *asr = __atomic_load_n(&c->tel->asr, __ATOMIC_ACQUIRE);
+	if (asr && vd_asr_submit(asr, (uint64_t)c->d.call_id, pcm, n, kw, nkw, heard, r) == 0) return;
+	/* No recognizer (none configured, still loading, queue full): the
+	 * utterance is heard as no words, through the queue as always. */
 	if (mqueue_push(c->tel->mq, MQ_HEARD, r) != 0) reply_free(r);
 }
 
@@ -559,6 +611,7 @@ static void bot_start(struct call *c, uint64_t now)
 {
 	struct vd_bot_io io = {.arg = c, .synth = bot_synth, .recognize = bot_recognize,
 			       .transfer = bot_transfer, .latency = bot_latency};
+	if (vd_dtmf_alloc(&c->dtmf) != 0) c->dtmf = NULL;   /* RFC 4733 still works */
 	if (vd_bot_start(&c->bot, c->d.plan, c->vars_json, &io, now) != 0) {
 		vd_warn("tel", "call=%lld the bot cannot start", (long long)c->d.call_id);
 		c->bot_hangup = true;
@@ -615,6 +668,8 @@ static int media_from_sdp(struct call *c)
 	else if (!strcasecmp(fmt->name, "PCMA")) c->pt = 8;
 	else return EPROTO;
 	c->raddr = *sdp_media_raddr(c->sdpm);
+	const struct sdp_format *te = sdp_media_rformat(c->sdpm, "telephone-event");
+	c->te_pt = te ? te->pt : -1;
 	return 0;
 }
 
@@ -761,6 +816,8 @@ static struct call *call_start(struct vd_tel *t, const struct vd_dial *d, struct
 	c->tel = t;
 	c->d = *d;
 	c->pt = -1;
+	c->te_pt = -1;
+	vd_rfc4733_rx_init(&c->te);
 	c->slot = -1;
 	c->leg_b = parent != NULL;
 	c->peer = parent;
@@ -908,6 +965,24 @@ static void sip_rcvbuf_grow(uint16_t port)
 	vd_warn("tel", "SIP UDP socket not found: receive buffer left at the default");
 }
 
+/* Loads the recognizer off the telephony thread (a model takes a second
+ * or more) and publishes it; until then utterances are heard as no words. */
+static void *asr_main(void *arg)
+{
+	struct vd_tel *t = arg;
+	struct vd_asr_params ap = {.engine = t->asr_engine, .url = t->asr_url[0] ? t->asr_url : NULL,
+				   .workers = t->p.asr_workers};
+	struct vd_asr *asr = NULL;
+	int err = vd_asr_open(&asr, &ap);
+	if (err) {
+		vd_warn("tel", "speech recognition (%s) unavailable (%d): the bots hear DTMF only", t->asr_engine, err);
+		return NULL;
+	}
+	vd_info("tel", "speech recognition ready (%s)", t->asr_engine);
+	__atomic_store_n(&t->asr, asr, __ATOMIC_RELEASE);
+	return NULL;
+}
+
 static void *thread_main(void *arg)
 {
 	struct vd_tel *t = arg;
@@ -946,6 +1021,8 @@ static void *thread_main(void *arg)
 	if (!err) t->txbuf = mbuf_alloc(RTP_HEADER_SIZE + FRAME);
 	if (!err && !t->txbuf) err = ENOMEM;
 	if (!err) err = ticker_start(t);
+	if (!err && strcmp(t->asr_engine, "none"))
+		t->asr_loading = pthread_create(&t->asr_thread, NULL, asr_main, t) == 0;
 
 	pthread_mutex_lock(&t->lock);
 	t->ready = true;
@@ -960,6 +1037,10 @@ static void *thread_main(void *arg)
 	while (t->calls.head) end_simple(t->calls.head->data, false, false, false);
 	/* No worker may push into the mqueue once it is gone. */
 	vd_tts_cancel(t);
+	if (t->asr_loading) pthread_join(t->asr_thread, NULL);
+	vd_asr_close(__atomic_exchange_n(&t->asr, NULL, __ATOMIC_ACQ_REL));
+	/* The workers are stopped: what they queued and nobody read goes now. */
+	while (t->replies) reply_free(t->replies);
 	t->sock = mem_deref(t->sock);
 	if (t->sip) sip_close(t->sip, true);
 	t->sip = mem_deref(t->sip);
@@ -977,13 +1058,18 @@ int vd_tel_start(struct vd_tel **out, const struct vd_tel_params *p)
 	t->p = *p;
 	t->tick_fd = -1;
 	snprintf(t->sip_addr, sizeof t->sip_addr, "%s", p->sip_addr ? p->sip_addr : "0.0.0.0");
+	snprintf(t->asr_engine, sizeof t->asr_engine, "%s", p->asr_engine ? p->asr_engine : "pocketsphinx");
+	snprintf(t->asr_url, sizeof t->asr_url, "%s", p->asr_url ? p->asr_url : "");
+	t->p.asr_engine = t->p.asr_url = NULL;   /* the caller's strings are not kept */
 	if (!t->p.rtp_min) t->p.rtp_min = 20000;
 	if (!t->p.rtp_max) t->p.rtp_max = 40000;
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->cond, NULL);
 	pthread_mutex_init(&t->stats_lock, NULL);
+	pthread_mutex_init(&t->replies_lock, NULL);
 	if (pthread_create(&t->thread, NULL, thread_main, t) != 0) {
 		pthread_mutex_destroy(&t->stats_lock);
+		pthread_mutex_destroy(&t->replies_lock);
 		free(t);
 		return -EAGAIN;
 	}
@@ -994,6 +1080,7 @@ int vd_tel_start(struct vd_tel **out, const struct vd_tel_params *p)
 		int err = t->start_err;
 		pthread_join(t->thread, NULL);
 		pthread_mutex_destroy(&t->stats_lock);
+		pthread_mutex_destroy(&t->replies_lock);
 		free(t);
 		vd_err("tel", "cannot start SIP on %s:%u: %s", p->sip_addr, p->sip_port, strerror(err));
 		return -err;
@@ -1040,6 +1127,7 @@ int vd_tel_stats(struct vd_tel *t, struct vd_tel_stats *out)
 	*out = t->snap;
 	pthread_mutex_unlock(&t->stats_lock);
 	out->calls_active = vd_tel_active(t);
+	out->asr_ready = __atomic_load_n(&t->asr, __ATOMIC_ACQUIRE) != NULL;
 	out->send_err_p50_us = hist_quantile(out, 500);
 	out->send_err_p99_us = hist_quantile(out, 990);
 	out->bot_resp_p50_us = bot_quantile(out, 500);
@@ -1057,6 +1145,7 @@ void vd_tel_stop(struct vd_tel *t)
 	pthread_mutex_destroy(&t->lock);
 	pthread_cond_destroy(&t->cond);
 	pthread_mutex_destroy(&t->stats_lock);
+	pthread_mutex_destroy(&t->replies_lock);
 	free(t);
 }
 

@@ -18,7 +18,6 @@ struct vd_tel;
 struct vd_pcm;                   /* media/pcm.h: shared 8 kHz audio */
 struct vd_bot_plan;              /* tel/bot.h: what a task's bot runs */
 struct vd_bot_result;            /* tel/bot.h: what the bot learned */
-struct vd_asr;                   /* media/asr.h: speech recognition */
 
 enum vd_tel_event_type {
 	VD_TEL_PROGRESS = 1,     /* first 18x */
@@ -68,7 +67,11 @@ struct vd_tel_params {
 	uint32_t rtp_timeout_s;  /* answered call without RTP this long: hang up */
 	vd_tel_event_h *evh;     /* called on the telephony thread */
 	void *arg;
-	struct vd_asr *asr;      /* recognizer for the bots' utterances (borrowed); NULL: none */
+	/* the bots' recognizer (media/asr.h), loaded in the background at
+	 * start: "pocketsphinx" (NULL: the default), "http" (asr_url), "none" */
+	const char *asr_engine;
+	const char *asr_url;
+	unsigned asr_workers;    /* 0: 2 */
 };
 
 struct vd_dial {
@@ -148,6 +151,7 @@ struct vd_tel_stats {
 	uint64_t bot_resp_p50_us, bot_resp_p99_us;
 	uint64_t bot_resp_hist[VD_TEL_BOT_BUCKETS + 1];
 	uint64_t transfers;          /* operator legs bridged */
+	bool asr_ready;              /* the speech recognizer is loaded */
 };
 
 /* Copies the counters into *out. Any thread. The telephony thread
