@@ -6,7 +6,10 @@
  * calibrated when an ask starts listening. An utterance starts after
  * ONSET_FRAMES speech frames in a row (a click or a cough of one frame is
  * not one) and takes the PREROLL before it, since the onset is known only
- * after the fact; it ends after EOU_MS without speech. It then goes to the
+ * after the fact; it ends after EOU_MS without speech. Recognition starts
+ * early, speculatively, after SPEC_MS of silence: if the callee goes on
+ * talking that result is dropped, else it is often back by the end of the
+ * utterance, which takes the decode out of the bot's response time. It then goes to the
  * host's recognizer; the listen timeout does not run while the callee
  * speaks or the recognizer works.
  *
@@ -29,6 +32,8 @@
 #define ONSET_FRAMES 3            /* 60 ms of speech start an utterance */
 #define PREROLL (FRAME * 15)      /* 300 ms of audio kept before the onset */
 #define EOU_MS 240                /* silence that ends an utterance */
+#define SPEC_MS 100               /* silence after which recognition starts speculatively */
+#define SPEC_TEXT 512
 #define MAX_UTT (8000 * 10)       /* 10 s: a longer turn is cut and recognized */
 #define HANGUP_TAIL_US 200000     /* let the last frames leave before our BYE */
 #define MAX_KEYWORDS (VD_SCRIPT_MAX_BRANCHES * VD_SCRIPT_MAX_KEYWORDS)
@@ -75,7 +80,10 @@ struct vd_bot {
 	uint64_t speech_end_us;
 	int16_t *utt;
 	size_t utt_n, utt_cap;
-	bool asr_wait;
+	bool asr_wait;          /* the utterance ended: its text is awaited */
+	bool spec_pending;      /* a speculative recognition of seq_asr is under way */
+	bool spec_done;         /* ... and its text is in spec_text */
+	char spec_text[SPEC_TEXT];
 	uint32_t seq_asr;
 	const char *kw[MAX_KEYWORDS];
 	size_t nkw;
@@ -147,6 +155,7 @@ static void stop_utterance(struct vd_bot *b)
 	b->onset = 0;
 	b->utt_n = 0;
 	b->asr_wait = false;
+	b->spec_pending = b->spec_done = false;
 	b->seq_asr++;
 }
 
@@ -382,7 +391,11 @@ static int utt_put(struct vd_bot *b, const int16_t *pcm, size_t n)
 	return 0;
 }
 
-static void end_utterance(struct vd_bot *b)
+static void heard_final(struct vd_bot *b, const char *text, uint64_t now_us);
+
+/* The utterance ended: its text is awaited (or already here, from the
+ * speculative recognition). */
+static void end_utterance(struct vd_bot *b, uint64_t now_us)
 {
 	b->in_utt = false;
 	b->onset = 0;
@@ -392,9 +405,35 @@ static void end_utterance(struct vd_bot *b)
 		return;
 	}
 	b->asr_wait = true;
+	if (b->spec_done) {
+		b->spec_done = b->spec_pending = false;
+		b->utt_n = 0;
+		heard_final(b, b->spec_text, now_us);
+		return;
+	}
+	if (!b->spec_pending) {
+		b->seq_asr++;
+		b->io.recognize(b->io.arg, b->seq_asr, b->utt, b->utt_n, b->kw, b->nkw);
+	}
+	b->spec_pending = false;   /* its answer is now the final one */
+	b->utt_n = 0;
+}
+
+/* A pause: recognize what was said so far, before the utterance ends. */
+static void speculate(struct vd_bot *b)
+{
+	if (!b->io.recognize || b->spec_pending || b->spec_done) return;
+	b->spec_pending = true;
 	b->seq_asr++;
 	b->io.recognize(b->io.arg, b->seq_asr, b->utt, b->utt_n, b->kw, b->nkw);
-	b->utt_n = 0;
+}
+
+/* The callee goes on talking: a speculative result is stale. */
+static void unspeculate(struct vd_bot *b)
+{
+	if (!b->spec_pending && !b->spec_done) return;
+	b->spec_pending = b->spec_done = false;
+	b->seq_asr++;
 }
 
 static void detect(struct vd_bot *b, const int16_t *pcm, uint64_t now_us)
@@ -445,10 +484,13 @@ static void detect(struct vd_bot *b, const int16_t *pcm, uint64_t now_us)
 	if (fr.speech) {
 		b->silent_ms = 0;
 		b->speech_end_us = now_us;
+		unspeculate(b);
 	} else {
 		b->silent_ms += 20;
 	}
-	if (utt_put(b, pcm, FRAME) != 0 || b->silent_ms >= EOU_MS) end_utterance(b);
+	int full = utt_put(b, pcm, FRAME);
+	if (full != 0 || b->silent_ms >= EOU_MS) end_utterance(b, now_us);
+	else if (b->silent_ms >= SPEC_MS) speculate(b);
 }
 
 void vd_bot_rx(struct vd_bot *b, const int16_t *pcm, size_t n, uint64_t now_us)
@@ -547,7 +589,19 @@ void vd_bot_prompt(struct vd_bot *b, uint32_t seq, struct vd_pcm *pcm, uint64_t 
 
 void vd_bot_heard(struct vd_bot *b, uint32_t seq, const char *text, uint64_t now_us)
 {
-	if (b->mode != M_RUN || !b->asr_wait || seq != b->seq_asr) return;
+	if (b->mode != M_RUN || seq != b->seq_asr) return;
+	if (b->spec_pending && b->in_utt) {   /* early: keep it for the end of the utterance */
+		b->spec_pending = false;
+		b->spec_done = true;
+		snprintf(b->spec_text, sizeof b->spec_text, "%s", text ? text : "");
+		return;
+	}
+	if (!b->asr_wait) return;
+	heard_final(b, text, now_us);
+}
+
+static void heard_final(struct vd_bot *b, const char *text, uint64_t now_us)
+{
 	b->asr_wait = false;
 	struct vd_script_event ev = {.kind = VD_SCRIPT_EV_SPEECH_FINAL, .text = text ? text : ""};
 	feed(b, &ev, now_us);

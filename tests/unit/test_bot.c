@@ -331,6 +331,45 @@ static void test_timeout_and_latency(void)
 	vd_bot_plan_unref(plan2);
 }
 
+/* The recognizer answers a pause before the utterance ends: the answer is
+ * used at the end of the utterance without a second recognition; speech
+ * resuming after a pause drops the early answer. */
+static void test_speculative(void)
+{
+	const char *g = "{\"start\":\"a\",\"blocks\":{"
+		"\"a\":{\"type\":\"ask\",\"text\":\"Well?\",\"store_as\":\"v\","
+		"\"branches\":[{\"keywords\":[\"yes\"],\"next\":\"b\"}],\"no_match\":\"c\"},"
+		"\"b\":{\"type\":\"result\",\"label\":\"yes\"},\"c\":{\"type\":\"result\",\"label\":\"other\"}}}";
+	struct vd_bot_plan *plan = plan_of(&g, 1);
+	struct host h = {0};
+	struct vd_bot_io io = io_of(&h);
+	struct line l = {.now = 1000000, .seed = 12};
+	vd_bot_start(&l.bot, plan, NULL, &io, l.now);
+	give_prompt(&l, &h, 0.2);
+	run(&l, 300, false);
+	run(&l, 400, true);
+	run(&l, 120, false);                  /* a pause: recognition starts */
+	CHECK_INT(h.recognizes, 1);
+	vd_bot_heard(l.bot, h.rec_seq, "no", l.now);   /* early, and then... */
+	run(&l, 200, true);                   /* ...the callee goes on */
+	run(&l, 120, false);
+	CHECK_INT(h.recognizes, 2);           /* the whole utterance again */
+	uint32_t seq = h.rec_seq;
+	vd_bot_heard(l.bot, seq, "no yes", l.now);
+	CHECK_INT(l.st, VD_BOT_TALKING);      /* not before the end of the utterance */
+	run(&l, 200, false);
+	CHECK_INT(h.recognizes, 2);           /* the early answer is the final one */
+	run(&l, 300, false);
+	CHECK_INT(l.st, VD_BOT_HANGUP);
+	struct vd_bot_result r;
+	vd_bot_result(l.bot, &r);
+	CHECK_STR(r.label, "yes");
+	CHECK(r.variables && strstr(r.variables, "no yes"));
+	free(r.variables);
+	vd_bot_free(l.bot);
+	vd_bot_plan_unref(plan);
+}
+
 static void test_script_switch(void)
 {
 	const char *g[] = {
@@ -460,6 +499,7 @@ int main(void)
 	test_transfer_fails_fallback();
 	test_barge_in();
 	test_timeout_and_latency();
+	test_speculative();
 	test_script_switch();
 	test_amd();
 	test_ambient();
