@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   sqlite3 libsqlite3-dev libjansson-dev libmicrohttpd-dev libsodium-dev
-  libicu-dev libcsv-dev libcurl4-openssl-dev zlib1g-dev curl
+  libicu-dev libcsv-dev libcurl4-openssl-dev libxlsxwriter-dev curl
   libre-dev libspandsp-dev libspeexdsp-dev libsndfile1-dev
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
   espeak-ng libespeak-ng-dev sox sip-tester python3 wrk valgrind cppcheck

@@ -4,8 +4,9 @@
  *
  * The worker is one thread. It polls the store's `reports` queue, claims the
  * oldest queued report, streams the task's calls from a dedicated read
- * connection into the streaming XLSX writer (xlsx.h: each row is deflated
- * into the file as it is written) and produces
+ * connection (on a second thread) into libxlsxwriter in constant-memory
+ * mode (each row goes to a temporary file, on /dev/shm when it has room,
+ * else under DATA/reports/tmp, and is zipped at the close) and produces
  * DATA/reports/<account>/<id>.xlsx, updating rows_done every
  * VD_REPORT_PROGRESS_ROWS rows. Memory does not grow with the number of
  * calls. See docs/internals/reports.md. */

@@ -6,6 +6,7 @@ are parsed back (tests/integration/xlsx.py) and checked row by row and
 column by column; other accounts see 404; the file is 409 until done; a
 report queued (or left running) before a restart is done after it."""
 
+import json
 import sqlite3
 
 import vdtest
@@ -223,5 +224,51 @@ def reports_case():
     api.must(204, "DELETE", "/api/v1/tasks/%d" % empty["id"])
 
 
+def big_case():
+    """Enough calls for many hand-overs between the export's reader and
+    writer threads (batches of 256 rows, or fewer once their text passes
+    256 KB) and texts that test the cell limits: 30,000 characters kept,
+    40,000 (over Excel's 32,767) and 200,000 left empty, markup, control
+    characters and edge spaces kept as written, JSON true as 1."""
+    srv = t.server()
+    api = srv.account("Big")
+    task = setup_task(api, "big")
+    db = sqlite3.connect(srv.db, timeout=10)
+    acct = db.execute("SELECT account_id FROM resources WHERE id = ?", (task,)).fetchone()[0]
+    n = 3000
+    special = {7: 'a & b <c> "d"', 8: " edge spaces ", 9: "tab\there\x01ctl", 10: "Ünïcödé ✓"}
+    want_note = {}
+    for i in range(n):
+        v = {"k": i, "ok": True}
+        if i in special:
+            v["note"] = want_note[i] = special[i]
+        elif i % 50 == 0:
+            v["note"] = "x" * (30000 if i % 100 else 40000)
+            if i % 100:
+                want_note[i] = v["note"]
+        elif i == 11:
+            v["note"] = "y" * 200000
+        db.execute("INSERT INTO calls(account_id, task_id, client_id, phone, caller_id, attempt, outcome,"
+                   " started_ms, variables) VALUES (?,?,?,?,?,?,?,?,?)",
+                   (acct, task, "b%d" % i, "+7916%07d" % i, "+74950000001", 1, "busy", BASE_MS + i * 1000,
+                    json.dumps(v)))
+    db.commit()
+    db.close()
+    st, b, _ = api.post("/api/v1/tasks/%d/reports" % task, {"with_variables": True})
+    t.status((st, b), 202, "a big export queued")
+    r = wait_done(api, b["id"], "the big report")
+    t.eq((r.get("rows_total"), r.get("rows_done")), (n, n), "every row counted")
+    header, items = download(api, b["id"], task, True).table()
+    t.eq(header, FIXED + ["k", "ok", "note"], "the variable columns")
+    t.eq([it.get("Client ID") for it in items], ["b%d" % i for i in range(n)], "every call, in id order")
+    t.eq([it.get("k") for it in items], [float(i) for i in range(n)], "numbers stay numbers")
+    t.ok(all(it.get("ok") == 1.0 for it in items), "JSON true is 1")
+    got_note = {i: it["note"] for i, it in enumerate(items) if "note" in it}
+    t.eq(sorted(got_note), sorted(want_note), "long texts kept up to Excel's limit, longer ones empty")
+    bad = [(i, got_note[i][:40], want_note[i][:40]) for i in want_note if got_note.get(i) != want_note[i]]
+    t.ok(not bad, "texts as written (markup, control characters, spaces, Unicode)", bad[:3])
+
+
 t.case(reports_case)
+t.case(big_case)
 t.done()

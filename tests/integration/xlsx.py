@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """A tiny XLSX reader for the report tests (standard library only): an
 .xlsx is a zip of XML parts. Reads every worksheet's cells in order, with
-inline strings (what src/reports/xlsx.c writes), shared strings (in case),
-numbers and the number format of each cell's style. A cell without `r` is
-the column after the previous one (the attribute is optional)."""
+inline strings (what libxlsxwriter writes in constant-memory mode), shared
+strings (in case), numbers and the number format of each cell's style. A
+cell without `r` is the column after the previous one (the attribute is
+optional; libxlsxwriter always writes it)."""
 
 import io
 import re
@@ -19,6 +20,12 @@ def col_index(ref):
     for ch in re.match(r"[A-Z]+", ref).group(0):
         n = n * 26 + (ord(ch) - 64)
     return n - 1
+
+
+def unescape(s):
+    """Excel's escape of characters XML cannot hold: _xHHHH_ (ECMA-376
+    ST_Xstring), as libxlsxwriter writes control characters."""
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), s)
 
 
 class Book:
@@ -54,7 +61,7 @@ class Book:
                 typ = c.get("t")
                 fmt = self.formats.get(int(c.get("s", "0")), "General")
                 if typ == "inlineStr":
-                    val = "".join(t.text or "" for t in c.iter("{%s}t" % NS["m"]))
+                    val = unescape("".join(t.text or "" for t in c.iter("{%s}t" % NS["m"])))
                 elif typ == "s":
                     val = self.shared[int(c.find("m:v", NS).text)]
                 elif typ == "str":
