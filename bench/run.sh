@@ -37,4 +37,10 @@ run bench_report --bin "$build/voxdial" --calls "${BENCH_REPORT_CALLS:-1000000}"
 # AMD and gender accuracy and decision times on ../shared/eval (docs/internals/amd.md)
 echo "== bench/amd"; "$root/bench/amd/run.sh" "$build" || status=1
 
+# keyword recognition: accuracy, decode time of 1 s / 3 s answers (< 300 ms) and decoder memory (docs/internals/asr.md)
+asr_corpus=$(mktemp -d)
+echo "== bench/asr corpus"; "$root/bench/asr/make_corpus.sh" "$asr_corpus" || status=1
+run bench_asr --corpus "$asr_corpus"
+rm -rf "$asr_corpus"
+
 exit $status

@@ -95,7 +95,7 @@ int vd_asr_open(struct vd_asr **out, const struct vd_asr_params *p)
 	const struct vd_asr_engine *eng = NULL;
 	for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++)
 		if (!strcmp(engines[i]->name, name)) eng = engines[i];
-	if (!eng) return -EINVAL;
+	if (!eng || p->workers > 64) return -EINVAL;
 
 	struct vd_asr *a = calloc(1, sizeof *a);
 	if (!a) return -ENOMEM;

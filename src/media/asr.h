@@ -9,7 +9,8 @@
  *   "pocketsphinx"  built in, English (Debian's en-us model). With keywords
  *                   it decodes against a grammar of the keywords and a list
  *                   of common words that absorbs everything else; without,
- *                   against the full English language model.
+ *                   against the full English language model (loaded on
+ *                   first use, ~70 MB per decoder, 1.5-3x the CPU).
  *   "http"          POSTs the utterance as audio/wav to `url` and reads
  *                   {"text": "..."} from the JSON answer: any external
  *                   recognizer (a Vosk or Whisper server) behind a few
@@ -45,9 +46,13 @@ struct vd_asr_params {
 				  * en-us.lm.bin; NULL: Debian's
 				  * /usr/share/pocketsphinx/model/en-us */
 	const char *url;         /* http: where utterances are POSTed */
-	unsigned workers;        /* engine threads; 0: 2 */
+	unsigned workers;        /* engine threads; 0: 2; at most 64 */
 	unsigned queue_max;      /* utterances waiting for a worker; 0: 32 */
 	unsigned timeout_ms;     /* http: per request; 0: 3000 */
+	unsigned keyword_weight; /* pocketsphinx: how much a keyword is preferred
+				  * to the garbage words; higher finds more
+				  * keywords and more false ones (measured in
+				  * docs/internals/asr.md); 0: 1 */
 };
 
 /* The longest utterance accepted (samples): 30 s. Longer is -E2BIG. */
@@ -55,8 +60,9 @@ struct vd_asr_params {
 /* The most keywords per utterance; further ones are ignored. */
 #define VD_ASR_MAX_KEYWORDS 64
 
-/* Starts the engine's workers; each loads its own decoder (about 1 s and
- * 40 MB for pocketsphinx). 0; -EINVAL (unknown engine, http without url),
+/* Starts the engine's workers; each loads its own decoder (about 150 ms and
+ * 30 MB for pocketsphinx). 0; -EINVAL (unknown engine, http without url,
+ * more than 64 workers),
  * -ENOENT (model files missing), -ENOMEM, -EIO (the engine failed to
  * start). Any thread; *out written only on success. */
 int vd_asr_open(struct vd_asr **out, const struct vd_asr_params *p);
