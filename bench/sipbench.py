@@ -217,6 +217,15 @@ class Voxdial:
         finally:
             con.close()
 
+    def outcomes(self):
+        """{"outcome/result": count} over every call row."""
+        con = sqlite3.connect("file:%s?mode=ro" % self.srv.db, uri=True, timeout=30)
+        try:
+            return {"%s/%s" % (o, r or "-"): n for o, r, n in con.execute(
+                "SELECT outcome, result, count(*) FROM calls GROUP BY 1, 2 ORDER BY 3 DESC")}
+        finally:
+            con.close()
+
     def stop(self):
         try:
             if self.srv.proc:
