@@ -113,7 +113,7 @@ def main():
     ap.add_argument("--bin", required=True, help="the voxdial binary (a Release build)")
     ap.add_argument("--tasks", default="4,8", help="task counts to run (100 calls/s each)")
     ap.add_argument("--sipp-rates", default="600,1200,2400,4800", help="-r of `sipp -sn uac` (no media)")
-    ap.add_argument("--sipp-media-rates", default="200,400,800,1600",
+    ap.add_argument("--sipp-media-rates", default="200,400,800",
                     help="-r of SIPp placing voxdial's calls (1 s of RTP); empty: skip")
     ap.add_argument("--seconds", type=int, default=10, help="dialing time per run")
     ap.add_argument("--hold-ms", type=int, default=1000, help="SIPp's call length (-d)")
