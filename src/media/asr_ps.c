@@ -41,6 +41,7 @@
 
 #define DEFAULT_MODEL "/usr/share/pocketsphinx/model/en-us"
 #define GRAMMAR_MAX 16384
+#define SKIPPED_MAX 64      /* unknown keywords remembered so each is logged once */
 #define NOISE_FILL 1000.0f  /* rms of the 4-8 kHz fill, before shaping */
 
 /* Words that absorb speech that is not a keyword. Short, frequent words of
@@ -75,6 +76,8 @@ struct ps {
 	bool grammar_ok;
 	char *grammar;                /* GRAMMAR_MAX */
 	unsigned weight;              /* JSGF weight of a keyword; <g> has 1 */
+	char *skipped[SKIPPED_MAX];   /* unknown keywords already logged */
+	size_t nskipped;
 };
 
 static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
@@ -97,6 +100,7 @@ static void ps_close(void *p)
 	free(s->kwset);
 	free(s->grammar);
 	free(s->lm_path);
+	for (size_t i = 0; i < s->nskipped; i++) free(s->skipped[i]);
 	free(s);
 }
 
@@ -198,6 +202,20 @@ static void drop_keywords(struct ps *s)
 	s->grammar_ok = false;
 }
 
+/* Warns about a keyword the dictionary lacks, once per keyword and decoder:
+ * a Russian script on this engine would otherwise log on every answer. */
+static void log_skipped(struct ps *s, const char *kw)
+{
+	for (size_t i = 0; i < s->nskipped; i++)
+		if (!strcmp(s->skipped[i], kw)) return;
+	if (s->nskipped == SKIPPED_MAX) return;  /* enough said */
+	s->skipped[s->nskipped] = strdup(kw);
+	if (s->skipped[s->nskipped]) s->nskipped++;
+	vd_warn("asr", "keyword not in the pocketsphinx dictionary, skipped keyword=\"%s\""
+		" (other languages need the http engine)%s", kw,
+		s->nskipped == SKIPPED_MAX ? "; further ones are not logged" : "");
+}
+
 /* Parses the JSGF text into the "kw" search. Not ps_set_jsgf_string():
  * in this PocketSphinx version it never frees the parsed grammar, about
  * 20 kB per call, which a server building one grammar per ask cannot
@@ -232,9 +250,7 @@ static int use_keywords(struct ps *s, const char *const *kw, size_t nkw)
 	if (!s->kwset || !s->kw) return -ENOMEM;
 	for (size_t i = 0; i < nkw; i++) {
 		if (!phrase_known(s, kw[i])) {
-			/* once per keyword set: the set is cached until it changes */
-			vd_warn("asr", "keyword not in the pocketsphinx dictionary, skipped keyword=\"%s\""
-				" (other languages need the http engine)", kw[i]);
+			log_skipped(s, kw[i]);
 			continue;
 		}
 		s->kw[s->nkw] = strdup(kw[i]);
