@@ -141,6 +141,49 @@ static void queue_and_close(void)
 	vd_asr_close(a);
 }
 
+struct gather {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done, right;
+};
+
+static void on_yes(uint64_t tag, const char *text, int err, void *arg)
+{
+	(void)tag;
+	struct gather *g = arg;
+	pthread_mutex_lock(&g->mu);
+	g->done++;
+	if (!err && !strcmp(text, "yes")) g->right++;
+	pthread_cond_signal(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* Two decoders working at once, each with its own grammar churn: same
+ * answers as one decoder alone. */
+static void parallel(void)
+{
+	struct vd_asr *a;
+	struct vd_asr_params p = {.workers = 2, .queue_max = 8};
+	CHECK_INT(vd_asr_open(&a, &p), 0);
+	struct vd_pcm *yes = say("yes");
+	if (!yes) {
+		vd_asr_close(a);
+		return;
+	}
+	struct gather g = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+	const char *k1[] = {"yes", "no"}, *k2[] = {"no", "yes", "operator"};
+	for (uint64_t t = 0; t < 6; t++)
+		CHECK_INT(vd_asr_submit(a, t, yes->samples, yes->nsamples, t & 1 ? k1 : k2,
+					t & 1 ? 2 : 3, on_yes, &g),
+			  0);
+	pthread_mutex_lock(&g.mu);
+	while (g.done < 6) pthread_cond_wait(&g.cv, &g.mu);
+	pthread_mutex_unlock(&g.mu);
+	CHECK_INT(g.right, 6);
+	vd_asr_close(a);
+	vd_pcm_unref(yes);
+}
+
 int main(void)
 {
 	open_errors();
@@ -152,5 +195,6 @@ int main(void)
 		vd_asr_close(a);
 	}
 	queue_and_close();
+	parallel();
 	return vt_done();
 }
