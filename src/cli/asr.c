@@ -4,7 +4,7 @@
  * 8 kHz mono first:
  *
  *   voxdial asr FILE.wav [--keywords yes,no,...] [--engine pocketsphinx|http]
- *                        [--url U] [--model-dir D]
+ *                        [--url U] [--timeout-ms N] [--model-dir D]
  *       {"text":"yes","decode_ms":41}
  *   voxdial dtmf FILE.wav
  *       {"digits":"123#"}
@@ -75,6 +75,15 @@ int vd_cmd_asr(int argc, char **argv)
 		.model_dir = vd_cli_flag(argc, argv, "--model-dir", NULL, NULL),
 		.workers = 1,
 	};
+	const char *tmo = vd_cli_flag(argc, argv, "--timeout-ms", NULL, NULL);
+	if (tmo) {
+		char *end;
+		errno = 0;
+		unsigned long v = strtoul(tmo, &end, 10);
+		if (errno || end == tmo || *end || v == 0 || v > 600000)
+			return usage_err("asr: --timeout-ms must be 1..600000");
+		p.timeout_ms = (unsigned)v;
+	}
 	if (strcmp(p.engine, "pocketsphinx") && strcmp(p.engine, "http"))
 		return usage_err("asr: --engine is pocketsphinx or http");
 	if (!strcmp(p.engine, "http") && !p.url) return usage_err("asr: --engine http needs --url");

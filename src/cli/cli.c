@@ -33,7 +33,7 @@ static void usage(FILE *f)
 	      "  amd-eval        DIR LABELS.csv [--json] [--verbose]\n"
 	      "  gender          FILE.wav [--threshold-hz F]\n"
 	      "  gender-eval     DIR LABELS.csv [--json] [--verbose]\n"
-	      "  asr             FILE.wav [--keywords yes,no,...] [--engine pocketsphinx|http --url U]\n"
+	      "  asr             FILE.wav [--keywords yes,no,...] [--engine pocketsphinx|http --url U [--timeout-ms N]]\n"
 	      "                  (docs/internals/asr.md)\n"
 	      "  dtmf            FILE.wav\n"
 	      "  version\n", f);

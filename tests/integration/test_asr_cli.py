@@ -100,14 +100,18 @@ def dtmf():
 
 
 class Recognizer(http.server.BaseHTTPRequestHandler):
-    """Answers each POST with the next canned (status, body); records what it got."""
+    """Answers each POST with the next canned (status, body); records what it
+    got. While `hold` is clear it keeps the request waiting (a stuck
+    recognizer)."""
     answers = []
     got = []
+    hold = threading.Event()
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(n)
         Recognizer.got.append((self.path, dict(self.headers), body))
+        Recognizer.hold.wait(30)
         status, payload = Recognizer.answers.pop(0) if Recognizer.answers else (500, b"")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -124,6 +128,7 @@ def http_engine():
     th = threading.Thread(target=srv.serve_forever, daemon=True)
     th.start()
     url = "http://127.0.0.1:%d/recognize?lang=ru" % srv.server_address[1]
+    Recognizer.hold.set()
     try:
         yes = speech("yes_http", "yes")
         Recognizer.answers[:] = [(200, json.dumps({"text": "да, конечно", "conf": 0.9}).encode())]
@@ -150,7 +155,16 @@ def http_engine():
         t.eq(p.returncode, 1, "an answer without text exits 1")
         Recognizer.answers[:] = [(200, b"not json")]
         t.eq(run("asr", yes, "--engine", "http", "--url", url).returncode, 1, "non-JSON exits 1")
+        # a recognizer that does not answer in time
+        Recognizer.hold.clear()
+        Recognizer.answers[:] = [(200, b'{"text": "late"}')]
+        p = run("asr", yes, "--engine", "http", "--url", url, "--timeout-ms", "300")
+        Recognizer.hold.set()
+        t.eq(p.returncode, 1, "a timeout exits 1")
+        t.ok("timed out" in p.stderr, "stderr says it timed out", p.stderr)
+        t.eq(run("asr", yes, "--timeout-ms", "0").returncode, 2, "--timeout-ms 0 is a usage error")
     finally:
+        Recognizer.hold.set()
         srv.shutdown()
         srv.server_close()
     # nothing listens there any more
