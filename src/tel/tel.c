@@ -95,6 +95,7 @@ struct call {
 	uint64_t ring_deadline_us; /* monotonic: CANCEL if not answered by then */
 	uint64_t max_deadline_us;  /* monotonic: BYE if still talking then */
 	struct vd_recorder *rec;
+	bool rec_handback;        /* rec is the order's: the ENDED event returns it */
 	uint64_t answer_us;       /* monotonic time of the answer */
 	uint64_t next_send_us;
 	uint64_t tx_pos;          /* samples sent since the answer */
@@ -255,10 +256,16 @@ static void call_end(struct call *c, struct vd_tel_event *ev)
 	ev->progress_ms = c->progress_ms;
 	ev->answered_ms = c->answered_ms;
 	ev->answered = c->answered_ms != 0;
-	if (c->rec) {
+	if (c->rec && c->rec_handback) {
+		ev->rec = c->rec;          /* closed by the receiver, off this thread */
+		c->rec = NULL;
+	} else if (c->rec) {
 		uint64_t n = 0;
 		if (vd_recorder_close(c->rec, &n) == 0) ev->recorded_ms = (int64_t)(n / 8);
 		c->rec = NULL;
+	} else if (c->d.rec) {
+		ev->rec = c->d.rec;        /* never answered: nothing in it */
+		c->d.rec = NULL;
 	}
 	/* The session and sockets are released by call_free from the
 	 * ticker, outside any libre callback: releasing the session sends
@@ -747,7 +754,11 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 	} else if (c->d.plan) {
 		bot_start(c, c->answer_us);
 	}
-	if (c->d.record_path[0] && vd_recorder_open(&c->rec, c->d.record_path) != 0)
+	if (c->d.rec) {
+		c->rec = c->d.rec;   /* the dialer's: handed back at the end */
+		c->d.rec = NULL;
+		c->rec_handback = true;
+	} else if (c->d.record_path[0] && vd_recorder_open(&c->rec, c->d.record_path) != 0)
 		vd_warn("tel", "call=%lld cannot record to %s", (long long)c->d.call_id, c->d.record_path);
 	/* RTCP sender reports to the peer's RTCP address (a=rtcp, else RTP
 	 * port + 1: RFC 3550 section 11, RFC 3605). */
@@ -808,7 +819,7 @@ static struct call *call_start(struct vd_tel *t, const struct vd_dial *d, struct
 			vd_bot_plan_unref(d->plan);
 			vd_pcm_unref(d->prompt);
 			struct vd_tel_event ev = {.type = VD_TEL_ENDED, .call_id = d->call_id, .t_ms = wall_ms(),
-						  .ended_ms = wall_ms(), .tech_failure = true};
+						  .ended_ms = wall_ms(), .tech_failure = true, .rec = d->rec};
 			t->p.evh(&ev, t->p.arg);
 		}
 		return NULL;
@@ -1189,6 +1200,8 @@ int vd_tel_transfer(struct vd_tel *t, int64_t call_id, const struct vd_tel_targe
 
 void vd_tel_event_release(struct vd_tel_event *ev)
 {
+	if (ev->rec) vd_recorder_close(ev->rec, NULL);
+	ev->rec = NULL;
 	if (ev->bot) free(ev->bot->variables);
 	free(ev->bot);
 	ev->bot = NULL;

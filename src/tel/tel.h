@@ -18,6 +18,7 @@ struct vd_tel;
 struct vd_pcm;                   /* media/pcm.h: shared 8 kHz audio */
 struct vd_bot_plan;              /* tel/bot.h: what a task's bot runs */
 struct vd_bot_result;            /* tel/bot.h: what the bot learned */
+struct vd_recorder;              /* media/recorder.h: a call's WAV being written */
 
 enum vd_tel_event_type {
 	VD_TEL_PROGRESS = 1,     /* first 18x */
@@ -51,11 +52,14 @@ struct vd_tel_event {
 	/* VD_TEL_ENDED of a call with a bot: what it learned (heap; the
 	 * receiver owns it: vd_tel_event_release), else NULL */
 	struct vd_bot_result *bot;
+	/* VD_TEL_ENDED of an order that brought its recorder: handed back
+	 * (the receiver closes it, off this thread; recorded_ms is then 0) */
+	struct vd_recorder *rec;
 	/* VD_TEL_TRANSFER */
 	struct vd_tel_xfer xfer;
 };
 
-/* Frees what an event owns (its bot result). */
+/* Frees what an event owns (its bot result; its recorder is closed). */
 void vd_tel_event_release(struct vd_tel_event *ev);
 
 typedef void (vd_tel_event_h)(const struct vd_tel_event *ev, void *arg);
@@ -94,6 +98,11 @@ struct vd_dial {
 	const char *vars_json;
 	struct vd_pcm *prompt;   /* reference taken by vd_tel_dial */
 	char record_path[512];   /* "" = do not record */
+	/* or a recorder opened by the caller (creating a file is a slow
+	 * system call, kept off the telephony thread): the call records into
+	 * it once answered and hands it back in the ENDED event; ownership
+	 * moves to the telephony thread when vd_tel_dial returns 0 */
+	struct vd_recorder *rec;
 	char phone[32];          /* the client's number: the caller ID of a transfer leg */
 };
 

@@ -105,6 +105,10 @@ def outcomes_case():
         t.eq(st["calls"]["total"], 10, "stats: 10 calls")
         t.eq(st["calls"]["by_outcome"]["busy"], 2, "stats: 2 busy")
         t.eq(st["clients"]["finished"], 10, "stats: every client finished")
+        # the WAVs are created before the INVITE: only answered calls keep one
+        wavs = [f for _, _, fs in os.walk(os.path.join(srv.data, "recordings")) for f in fs]
+        t.eq(len(wavs), len([c for c in calls.values() if c.get("recording_url")]),
+             "a WAV file for each recorded call, none for the unanswered")
     srv.stop()
 
 
