@@ -348,10 +348,22 @@ static void put_num(struct writer *w, int col, double v, lxw_format *f)
 	check(w, worksheet_write_number(w->ws, w->row, (lxw_col_t)col, v, f));
 }
 
+/* libxlsxwriter ignores the result of its writes to a sheet's temporary
+ * file (fprintf per cell): a full disk or tmpfs would give a truncated
+ * sheet in a file that looks complete. So the sheet's file is flushed
+ * and its error flag checked before the next sheet and before the close. */
+static void check_sheet_file(struct writer *w)
+{
+	FILE *f = w->ws ? w->ws->optimize_tmpfile : NULL;
+	if (f && (fflush(f) != 0 || ferror(f))) fail(w, -EIO, "%s", "cannot write the temporary file (no room?)");
+}
+
 /* A new sheet with the header row: the first, and another each time a
  * sheet fills Excel's 1,048,576 rows. */
 static int new_sheet(struct writer *w)
 {
+	check_sheet_file(w);
+	if (w->err) return w->err;
 	char name[32];
 	snprintf(name, sizeof name, w->sheets ? "Calls %d" : "Calls", w->sheets + 1);
 	w->ws = workbook_add_worksheet(w->wb, name);
@@ -412,7 +424,13 @@ static void write_row(struct writer *w, const struct batch *b, size_t i)
 	}
 	w->row++;
 	w->done++;
-	if (w->rep->id > 0 && w->done % VD_REPORT_PROGRESS_ROWS == 0) {
+	if (w->done % VD_REPORT_PROGRESS_ROWS) return;
+	/* a failed write shows early, not only after every row (see check_sheet_file) */
+	if (w->ws->optimize_tmpfile && ferror(w->ws->optimize_tmpfile)) {
+		fail(w, -EIO, "%s", "cannot write the temporary file (no room?)");
+		return;
+	}
+	if (w->rep->id > 0) {
 		int64_t total = w->total > w->done ? w->total : w->done;
 		/* Progress is advisory: a failed update only delays what the
 		 * page shows, so it is logged and the export goes on. */
@@ -566,6 +584,7 @@ static int export_once(struct vd_store *st, const char *data_dir, const struct v
 	w.integer = workbook_add_format(w.wb);
 	format_set_num_format(w.integer, "0");
 	if (new_sheet(&w) == 0) write_rows(&w, rd);
+	check_sheet_file(&w);
 	/* The snapshot is no longer needed: end it before the (long) zip
 	 * step so the WAL can be checkpointed meanwhile. */
 	vd_store_report_reader_close(rd);
