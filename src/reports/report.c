@@ -309,6 +309,7 @@ struct writer {
 	char **vars;
 	size_t nvars;
 	int64_t total, done;
+	off_t max_sheet_bytes;       /* the biggest sheet's rows file */
 	double reader_cpu_s;
 	int err;                     /* first failure, stops the stream */
 	char *error;
@@ -355,7 +356,24 @@ static void put_num(struct writer *w, int col, double v, lxw_format *f)
 static void check_sheet_file(struct writer *w)
 {
 	FILE *f = w->ws ? w->ws->optimize_tmpfile : NULL;
-	if (f && (fflush(f) != 0 || ferror(f))) fail(w, -EIO, "%s", "cannot write the temporary file (no room?)");
+	if (!f) return;
+	if (fflush(f) != 0 || ferror(f)) {
+		fail(w, -EIO, "%s", "cannot write the temporary file (no room?)");
+		return;
+	}
+	off_t n = ftello(f);
+	if (n > w->max_sheet_bytes) w->max_sheet_bytes = n;
+}
+
+/* workbook_close copies each sheet's rows into a second temporary file
+ * before zipping it, and does not check those writes either: the biggest
+ * sheet must fit in what is left of `tmpdir`, or the report fails now. */
+static void check_room_for_close(struct writer *w, const char *tmpdir)
+{
+	struct statvfs fs;
+	if (w->err || statvfs(tmpdir, &fs) != 0) return;   /* unknown: libxlsxwriter's own errors remain */
+	if ((double)fs.f_bavail * (double)fs.f_frsize < (double)w->max_sheet_bytes + (1 << 20))
+		fail(w, -ENOSPC, "no room in %s for the zip step", tmpdir);
 }
 
 /* A new sheet with the header row: the first, and another each time a
@@ -585,6 +603,7 @@ static int export_once(struct vd_store *st, const char *data_dir, const struct v
 	format_set_num_format(w.integer, "0");
 	if (new_sheet(&w) == 0) write_rows(&w, rd);
 	check_sheet_file(&w);
+	check_room_for_close(&w, tmpdir);
 	/* The snapshot is no longer needed: end it before the (long) zip
 	 * step so the WAL can be checkpointed meanwhile. */
 	vd_store_report_reader_close(rd);
