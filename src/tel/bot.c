@@ -31,8 +31,8 @@
 #define FRAME 160
 #define ONSET_FRAMES 3            /* 60 ms of speech start an utterance */
 #define PREROLL (FRAME * 15)      /* 300 ms of audio kept before the onset */
-#define EOU_MS 240                /* silence that ends an utterance */
-#define SPEC_MS 100               /* silence after which recognition starts speculatively */
+#define EOU_MS 200                /* silence that ends an utterance */
+#define SPEC_MS 60                /* silence after which recognition starts speculatively */
 #define SPEC_TEXT 512
 #define MAX_UTT (8000 * 10)       /* 10 s: a longer turn is cut and recognized */
 #define HANGUP_TAIL_US 200000     /* let the last frames leave before our BYE */

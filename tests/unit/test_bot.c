@@ -323,7 +323,7 @@ static void test_timeout_and_latency(void)
 	give_prompt(&l2, &h, 0.3);
 	step(&l2, false);
 	CHECK_INT(h.latencies, 1);
-	CHECK(h.latency_us >= 240000 && h.latency_us <= 360000);
+	CHECK(h.latency_us >= 200000 && h.latency_us <= 320000);
 	run(&l2, 1000, false);
 	CHECK_INT(l2.st, VD_BOT_HANGUP);
 	vd_bot_free(l2.bot);
