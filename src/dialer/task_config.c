@@ -2,6 +2,7 @@
 /* Builds struct vd_task_config from the store; see task_config.h. */
 #include "dialer/task_config.h"
 #include "app/recall_json.h"
+#include "app/res_json.h"
 #include "core/rfc3339.h"
 #include "store/store.h"
 #include "util/tz.h"
@@ -11,21 +12,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static json_t *load_ref(struct vd_store *st, enum vd_kind kind, int64_t account_id, int64_t id)
-{
-	struct vd_res r = {0};
-	if (!id || vd_store_res_get(st, kind, account_id, id, &r) != 0) return NULL;
-	json_t *j = json_loads(r.body, 0, NULL);
-	vd_res_reset(&r);
-	return j;
-}
-
-static void copy_str(char *dst, size_t size, const json_t *v)
-{
-	const char *s = json_string_value(v);
-	snprintf(dst, size, "%s", s ? s : "");
-}
 
 /* The first `say` of a script graph: the start block if it says something,
  * else the first say block; its "text" (TTS) or "audio_id" (an uploaded
@@ -55,7 +41,7 @@ static void first_say(const json_t *graph, struct vd_task_config *tc)
 	}
 	if (!b) return;
 	tc->prompt_audio_id = json_integer_value(json_object_get(b, "audio_id"));
-	copy_str(tc->prompt, sizeof tc->prompt, json_object_get(b, "text"));
+	vd_json_copy_str(tc->prompt, sizeof tc->prompt, json_object_get(b, "text"));
 }
 
 int vd_task_config_load(struct vd_store *st, int64_t account_id, int64_t task_id, const char *body,
@@ -87,7 +73,7 @@ int vd_task_config_load(struct vd_store *st, int64_t account_id, int64_t task_id
 		size_t i;
 		json_t *e;
 		json_array_foreach(json_object_get(w, "days"), i, e) if (nd < 7) days[nd++] = (int)json_integer_value(e);
-		copy_str(tc->tz, sizeof tc->tz, json_object_get(w, "timezone"));
+		vd_json_copy_str(tc->tz, sizeof tc->tz, json_object_get(w, "timezone"));
 		if (vd_window_init(&tc->window, json_string_value(json_object_get(w, "from")),
 				   json_string_value(json_object_get(w, "to")), days, nd) != 0 ||
 		    vd_tz_zone_build(tc->tz, now_s - 86400, now_s + 366 * 86400, &tc->zone) != 0) {
@@ -105,7 +91,7 @@ int vd_task_config_load(struct vd_store *st, int64_t account_id, int64_t task_id
 	if (rmode && !strcmp(rmode, "manual")) {
 		rules = json_object_get(recall, "rules");
 	} else if (rmode && !strcmp(rmode, "template")) {
-		rs = load_ref(st, VD_KIND_RECALL_RULE_SET, account_id,
+		rs = vd_res_json(st, VD_KIND_RECALL_RULE_SET, account_id,
 			      json_integer_value(json_object_get(recall, "rule_set_id")));
 		rules = json_object_get(rs, "rules");
 		if (!rs) {
@@ -120,8 +106,8 @@ int vd_task_config_load(struct vd_store *st, int64_t account_id, int64_t task_id
 	}
 
 	/* dial plan and trunk */
-	plan = load_ref(st, VD_KIND_DIAL_PLAN, account_id, json_integer_value(json_object_get(task, "dial_plan_id")));
-	trunk = plan ? load_ref(st, VD_KIND_TRUNK, account_id, json_integer_value(json_object_get(plan, "trunk_id"))) : NULL;
+	plan = vd_res_json(st, VD_KIND_DIAL_PLAN, account_id, json_integer_value(json_object_get(task, "dial_plan_id")));
+	trunk = plan ? vd_res_json(st, VD_KIND_TRUNK, account_id, json_integer_value(json_object_get(plan, "trunk_id"))) : NULL;
 	if (!plan || !trunk) {
 		snprintf(err, err_size, "the dial plan or its trunk no longer exists");
 		goto out;
@@ -133,7 +119,7 @@ int vd_task_config_load(struct vd_store *st, int64_t account_id, int64_t task_id
 		if (vd_pattern_compile(json_string_value(e), &tc->patterns[tc->dp.nallowed], NULL) == 0)
 			tc->dp.nallowed++;
 	}
-	copy_str(tc->prefix, sizeof tc->prefix, json_object_get(plan, "prefix"));
+	vd_json_copy_str(tc->prefix, sizeof tc->prefix, json_object_get(plan, "prefix"));
 	tc->dp.prefix = tc->prefix;
 	tc->dp.strip_digits = (int)json_integer_value(json_object_get(plan, "strip_digits"));
 	tc->dp.allowed = tc->patterns;
@@ -143,14 +129,14 @@ int vd_task_config_load(struct vd_store *st, int64_t account_id, int64_t task_id
 	tc->tariff.billing_step_s = (int32_t)json_integer_value(json_object_get(tariff, "billing_step_s"));
 	tc->tariff.min_billable_s = (int32_t)json_integer_value(json_object_get(tariff, "min_billable_s"));
 	if (tc->tariff.billing_step_s < 1) tc->tariff.billing_step_s = 60;
-	copy_str(tc->currency, sizeof tc->currency, json_object_get(tariff, "currency"));
+	vd_json_copy_str(tc->currency, sizeof tc->currency, json_object_get(tariff, "currency"));
 
 	tc->trunk_id = json_integer_value(json_object_get(plan, "trunk_id"));
-	copy_str(tc->host, sizeof tc->host, json_object_get(trunk, "host"));
-	copy_str(tc->username, sizeof tc->username, json_object_get(trunk, "username"));
-	copy_str(tc->password, sizeof tc->password, json_object_get(trunk, "password"));
-	copy_str(tc->from_domain, sizeof tc->from_domain, json_object_get(trunk, "from_domain"));
-	copy_str(tc->trunk_default, sizeof tc->trunk_default, json_object_get(trunk, "default_caller_id"));
+	vd_json_copy_str(tc->host, sizeof tc->host, json_object_get(trunk, "host"));
+	vd_json_copy_str(tc->username, sizeof tc->username, json_object_get(trunk, "username"));
+	vd_json_copy_str(tc->password, sizeof tc->password, json_object_get(trunk, "password"));
+	vd_json_copy_str(tc->from_domain, sizeof tc->from_domain, json_object_get(trunk, "from_domain"));
+	vd_json_copy_str(tc->trunk_default, sizeof tc->trunk_default, json_object_get(trunk, "default_caller_id"));
 	tc->port = (uint16_t)json_integer_value(json_object_get(trunk, "port"));
 	const char *tp = json_string_value(json_object_get(trunk, "transport"));
 	tc->tcp = tp && !strcmp(tp, "tcp");
@@ -163,13 +149,13 @@ int vd_task_config_load(struct vd_store *st, int64_t account_id, int64_t task_id
 	tc->cid_mode = VD_CALLERID_DEFAULT;
 	if (cmode && !strcmp(cmode, "number")) {
 		tc->cid_mode = VD_CALLERID_NUMBER;
-		copy_str(tc->fixed, sizeof tc->fixed, json_object_get(cid, "number"));
+		vd_json_copy_str(tc->fixed, sizeof tc->fixed, json_object_get(cid, "number"));
 	} else if (cmode && !strcmp(cmode, "group")) {
 		tc->cid_mode = VD_CALLERID_GROUP;
-		group = load_ref(st, VD_KIND_CALLERID_GROUP, account_id, json_integer_value(json_object_get(cid, "group_id")));
+		group = vd_res_json(st, VD_KIND_CALLERID_GROUP, account_id, json_integer_value(json_object_get(cid, "group_id")));
 		json_array_foreach(json_object_get(group, "numbers"), i, e) {
 			if (tc->nentries >= VD_TC_MAX_NUMBERS) break;
-			copy_str(tc->numbers[tc->nentries], sizeof tc->numbers[0], json_object_get(e, "number"));
+			vd_json_copy_str(tc->numbers[tc->nentries], sizeof tc->numbers[0], json_object_get(e, "number"));
 			tc->entries[tc->nentries] = (struct vd_callerid_entry){
 				.number = tc->numbers[tc->nentries],
 				.trunk_id = json_integer_value(json_object_get(e, "trunk_id")),
@@ -184,7 +170,7 @@ int vd_task_config_load(struct vd_store *st, int64_t account_id, int64_t task_id
 		goto out;
 	}
 
-	script = load_ref(st, VD_KIND_SCRIPT, account_id, json_integer_value(json_object_get(task, "script_id")));
+	script = vd_res_json(st, VD_KIND_SCRIPT, account_id, json_integer_value(json_object_get(task, "script_id")));
 	first_say(json_object_get(script, "graph"), tc);
 	rc = 0;
 out:

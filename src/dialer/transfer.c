@@ -4,6 +4,7 @@
  * its trunks tried in order; a dial-plan forward goes through that plan's
  * rewrite and trunk. */
 #include "dialer/transfer.h"
+#include "app/res_json.h"
 #include "core/dialplan.h"
 #include "core/pattern.h"
 #include "core/script.h"
@@ -16,37 +17,22 @@
 
 #define MAX_ROUTES 512
 
-static json_t *load(struct vd_store *st, enum vd_kind kind, int64_t account_id, int64_t id)
-{
-	struct vd_res r = {0};
-	if (!id || vd_store_res_get(st, kind, account_id, id, &r) != 0) return NULL;
-	json_t *j = json_loads(r.body, 0, NULL);
-	vd_res_reset(&r);
-	return j;
-}
-
-static void copy(char *dst, size_t size, const json_t *v)
-{
-	const char *s = json_string_value(v);
-	snprintf(dst, size, "%s", s ? s : "");
-}
-
 /* A target on trunk `trunk_id` dialing `number`; false when the trunk is
  * gone. */
 static bool target(struct vd_store *st, int64_t account_id, int64_t trunk_id, const char *number,
 		   struct vd_tel_target *t)
 {
-	json_t *tr = load(st, VD_KIND_TRUNK, account_id, trunk_id);
+	json_t *tr = vd_res_json(st, VD_KIND_TRUNK, account_id, trunk_id);
 	if (!tr) return false;
 	memset(t, 0, sizeof *t);
-	copy(t->host, sizeof t->host, json_object_get(tr, "host"));
+	vd_json_copy_str(t->host, sizeof t->host, json_object_get(tr, "host"));
 	t->port = (uint16_t)json_integer_value(json_object_get(tr, "port"));
 	if (!t->port) t->port = 5060;
 	const char *tp = json_string_value(json_object_get(tr, "transport"));
 	t->tcp = tp && !strcmp(tp, "tcp");
-	copy(t->username, sizeof t->username, json_object_get(tr, "username"));
-	copy(t->password, sizeof t->password, json_object_get(tr, "password"));
-	copy(t->from_domain, sizeof t->from_domain, json_object_get(tr, "from_domain"));
+	vd_json_copy_str(t->username, sizeof t->username, json_object_get(tr, "username"));
+	vd_json_copy_str(t->password, sizeof t->password, json_object_get(tr, "password"));
+	vd_json_copy_str(t->from_domain, sizeof t->from_domain, json_object_get(tr, "from_domain"));
 	snprintf(t->dial_string, sizeof t->dial_string, "%s", number);
 	t->ring_timeout_s = 30;
 	json_decref(tr);
@@ -121,10 +107,10 @@ int vd_transfer_resolve(struct vd_store *st, int64_t account_id, const json_t *r
 		else return -ENOENT;
 		route_id = json_integer_value(json_object_get(redirect, "route_id"));
 		dial_plan_id = json_integer_value(json_object_get(redirect, "dial_plan_id"));
-		if (!number[0]) copy(number, sizeof number, json_object_get(redirect, "number"));
+		if (!number[0]) vd_json_copy_str(number, sizeof number, json_object_get(redirect, "number"));
 	}
 	if (type == VD_SCRIPT_FWD_DIAL_PLAN) {
-		json_t *plan = load(st, VD_KIND_DIAL_PLAN, account_id, dial_plan_id);
+		json_t *plan = vd_res_json(st, VD_KIND_DIAL_PLAN, account_id, dial_plan_id);
 		if (!plan || !number[0]) {
 			json_decref(plan);
 			return -ENOENT;
@@ -138,7 +124,7 @@ int vd_transfer_resolve(struct vd_store *st, int64_t account_id, const json_t *r
 			if (vd_pattern_compile(json_string_value(e), &pats[dp.nallowed], NULL) == 0) dp.nallowed++;
 		}
 		char prefix[VD_DIALPLAN_MAX_PREFIX + 1];
-		copy(prefix, sizeof prefix, json_object_get(plan, "prefix"));
+		vd_json_copy_str(prefix, sizeof prefix, json_object_get(plan, "prefix"));
 		dp.prefix = prefix;
 		dp.strip_digits = (int)json_integer_value(json_object_get(plan, "strip_digits"));
 		char dial[VD_DIALPLAN_MAX_NUMBER];
@@ -149,7 +135,7 @@ int vd_transfer_resolve(struct vd_store *st, int64_t account_id, const json_t *r
 		return err ? err : *n ? 0 : -ENOENT;
 	}
 	if (type == VD_SCRIPT_FWD_ROUTE && route_id) {
-		json_t *route = load(st, VD_KIND_ROUTE, account_id, route_id);
+		json_t *route = vd_res_json(st, VD_KIND_ROUTE, account_id, route_id);
 		if (!route) return -ENOENT;
 		if (!number[0]) {
 			/* A route whose pattern is one plain number (no _ pattern)

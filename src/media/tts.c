@@ -219,14 +219,11 @@ int vd_tts_peek(const char *text, const char *voice, struct vd_pcm **out)
 
 int vd_tts_say(const char *text, const char *voice, struct vd_pcm **out)
 {
+	int err = vd_tts_peek(text, voice, out);
+	if (err != -ENOENT) return err;
 	char key[MAX_TEXT + 64];
-	int err = make_key(text, &voice, key, sizeof key);
-	if (err) return err;
+	make_key(text, &voice, key, sizeof key);   /* valid: vd_tts_peek checked it */
 	uint64_t h = fnv1a(key);
-	pthread_mutex_lock(&cache_lock);
-	*out = cache_get_locked(key, h);
-	pthread_mutex_unlock(&cache_lock);
-	if (*out) return 0;
 
 	struct vd_pcm *pcm = NULL;
 	pthread_mutex_lock(&synth_lock);
