@@ -102,19 +102,7 @@ def scenario_path(name):
     return os.path.join(source_dir(), "tests", "sipp", name)
 
 
-def poll(cond, timeout_s=10.0, what="condition"):
-    """Calls cond() until it returns a true value or the deadline passes;
-    returns that value or raises TimeoutError."""
-    deadline = time.monotonic() + timeout_s
-    delay = 0.005
-    while True:
-        v = cond()
-        if v:
-            return v
-        if time.monotonic() >= deadline:
-            raise TimeoutError("timed out after %.1f s waiting for %s" % (timeout_s, what))
-        time.sleep(delay)          # a poll interval, not a wait for an event
-        delay = min(delay * 2, 0.1)
+from vdtest import poll  # noqa: E402,F401  (one poll for both harnesses; sipp.poll is public)
 
 
 # ---------------------------------------------------------------- ports

@@ -15,25 +15,12 @@ import subprocess
 import vdtest
 
 t = vdtest.Run(__file__)
-BIN = vdtest.binary()
 SRC = os.environ.get("VD_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 EVAL = os.path.join(SRC, "..", "shared", "eval")
 
 
-def run(*args):
-    p = subprocess.run([BIN] + list(args), capture_output=True, text=True, timeout=120)
-    t.scan_sanitizer(p.stderr, " ".join(args[:1]))
-    return p
-
-
-def one_json(p, what):
-    lines = p.stdout.strip().split("\n")
-    t.eq(len(lines), 1, what + ": one line")
-    try:
-        return json.loads(lines[0])
-    except ValueError:
-        t.fail(what + ": JSON", p.stdout)
-        return {}
+run = t.run_cli
+one_json = t.one_json
 
 
 def write(name, data):

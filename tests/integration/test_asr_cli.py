@@ -19,23 +19,10 @@ import wave
 import vdtest
 
 t = vdtest.Run(__file__)
-BIN = vdtest.binary()
 
 
-def run(*args):
-    p = subprocess.run([BIN] + list(args), capture_output=True, text=True, timeout=120)
-    t.scan_sanitizer(p.stderr, " ".join(args[:1]))
-    return p
-
-
-def one_json(p, what):
-    lines = p.stdout.strip().split("\n")
-    t.eq(len(lines), 1, what + ": one line")
-    try:
-        return json.loads(lines[0])
-    except ValueError:
-        t.fail(what + ": JSON", p.stdout + p.stderr)
-        return {}
+run = t.run_cli
+one_json = t.one_json
 
 
 def speech(name, text, voice="en-us+klatt"):

@@ -319,6 +319,23 @@ class Run:
             label += " field=%s" % field
         return self.ok(good, label, None if good else "; ".join(detail) + " in " + _short(body))
 
+    def run_cli(self, *args, timeout=120):
+        """Runs `voxdial ARGS...` to completion; its stderr is scanned for
+        sanitizer reports. Returns the CompletedProcess (text mode)."""
+        p = subprocess.run([binary()] + list(args), capture_output=True, text=True, timeout=timeout)
+        self.scan_sanitizer(p.stderr, " ".join(args[:1]))
+        return p
+
+    def one_json(self, p, what):
+        """The single JSON line a CLI command printed (checked), or {}."""
+        lines = p.stdout.strip().split("\n")
+        self.eq(len(lines), 1, what + ": one line")
+        try:
+            return json.loads(lines[0])
+        except ValueError:
+            self.fail(what + ": JSON", p.stdout + p.stderr)
+            return {}
+
     def scan_sanitizer(self, text, who):
         hits = [m for m in SANITIZER_MARKS if m in text]
         if hits:
