@@ -23,7 +23,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: voxdial <command> [flags]\n"
 	      "  serve           --db PATH --http ADDR:PORT --sip ADDR:PORT --data DIR [--max-setup N]\n"
-	      "                  [--asr pocketsphinx|http|none] [--asr-url URL]\n"
+	      "                  [--asr pocketsphinx|http|none] [--asr-url URL] [--tel-threads N]\n"
 	      "  migrate         --db PATH\n"
 	      "  account create  --db PATH --name N --email E [--password P]\n"
 	      "  import          --db PATH --task ID FILE\n"

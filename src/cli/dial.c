@@ -75,7 +75,8 @@ int vd_cmd_dial(int argc, char **argv)
 	snprintf(addr, sizeof addr, "%.*s", sc ? (int)(sc - sip) : (int)strlen(sip), sip);
 	struct dial_wait w = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 	struct vd_tel_params tp = {.sip_addr = addr, .sip_port = sc ? (uint16_t)strtoul(sc + 1, NULL, 10) : 0,
-				   .rtp_timeout_s = 30, .evh = on_event, .arg = &w};
+				   .rtp_timeout_s = 30, .evh = on_event, .arg = &w,
+				   .threads = 1};
 	struct vd_tel *t = NULL;
 	int err = vd_tel_start(&t, &tp);
 	if (!err) err = vd_tel_dial(t, &d);

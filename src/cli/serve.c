@@ -47,6 +47,8 @@ int vd_cmd_serve(int argc, char **argv)
 	const char *max_setup = vd_cli_flag(argc, argv, "--max-setup", "VOXDIAL_MAX_SETUP", "0");
 	const char *asr = vd_cli_flag(argc, argv, "--asr", "VOXDIAL_ASR", "pocketsphinx");
 	const char *asr_url = vd_cli_flag(argc, argv, "--asr-url", "VOXDIAL_ASR_URL", "");
+	/* telephony loops, each a thread with its own SIP port; "0": one per core */
+	const char *threads = vd_cli_flag(argc, argv, "--tel-threads", "VOXDIAL_TEL_THREADS", "0");
 	char addr[64];
 	uint16_t port;
 	if (parse_hostport(http, addr, sizeof addr, &port)) {
@@ -57,6 +59,12 @@ int vd_cmd_serve(int argc, char **argv)
 	uint16_t sip_port;
 	if (parse_hostport(sip, sip_addr, sizeof sip_addr, &sip_port)) {
 		fprintf(stderr, "voxdial: --sip: expected ADDR:PORT, got '%s'\n", sip);
+		return 2;
+	}
+	char *end;
+	unsigned long nthreads = strtoul(threads, &end, 10);
+	if (*end || !*threads || nthreads > VD_TEL_THREADS_MAX) {
+		fprintf(stderr, "voxdial: --tel-threads: expected 0..%d, got '%s'\n", VD_TEL_THREADS_MAX, threads);
 		return 2;
 	}
 	if (mkdir(data, 0750) != 0 && errno != EEXIST) {
@@ -87,7 +95,8 @@ int vd_cmd_serve(int argc, char **argv)
 	err = vd_dialer_alloc(&dialer, &dp);
 	struct vd_tel *tel = NULL;
 	struct vd_tel_params tp = {.sip_addr = sip_addr, .sip_port = sip_port, .rtp_timeout_s = 30,
-				   .evh = vd_dialer_tel_event, .arg = dialer, .asr_engine = asr, .asr_url = asr_url};
+				   .evh = vd_dialer_tel_event, .arg = dialer, .asr_engine = asr, .asr_url = asr_url,
+				   .threads = (unsigned)nthreads};
 	if (!err) err = vd_tel_start(&tel, &tp);
 	if (!err) err = vd_dialer_run(dialer, tel);
 	if (err) {

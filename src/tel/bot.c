@@ -509,6 +509,11 @@ void vd_bot_rx(struct vd_bot *b, const int16_t *pcm, size_t n, uint64_t now_us)
 	}
 }
 
+bool vd_bot_listening(const struct vd_bot *b)
+{
+	return b->mode == M_RUN && b->listening;
+}
+
 void vd_bot_dtmf(struct vd_bot *b, char digit, uint64_t now_us)
 {
 	if (b->mode != M_RUN || !b->listening) return;

@@ -118,6 +118,8 @@ void vd_bot_free(struct vd_bot *b);
 void vd_bot_rx(struct vd_bot *b, const int16_t *pcm, size_t n, uint64_t now_us);
 /* A DTMF key from the callee (RFC 4733 or in-band). */
 void vd_bot_dtmf(struct vd_bot *b, char digit, uint64_t now_us);
+/* Whether the script listens now (keys and speech count only then). */
+bool vd_bot_listening(const struct vd_bot *b);
 /* Writes the next 160 samples we send. Returns what the host does next. */
 enum vd_bot_state vd_bot_tx(struct vd_bot *b, int16_t *out, uint64_t now_us);
 

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The telephony thread: libre's event loop with one SIP stack, the calls it
- * places, and one shared media ticker.
+/* The telephony loops: each is a thread running libre's event loop with its
+ * own SIP stack (its own UDP/TCP port), the calls it places, and one media
+ * ticker. Orders go to the loop a call's id picks (id modulo the number of
+ * loops; an operator leg runs on its client leg's loop, so a bridge never
+ * crosses threads). One loop saturated a core at ~430 calls/s set up or
+ * ~1,500 calls held (bench/cps, bench/concurrent); libre keeps its state
+ * per thread (re_thread_init), so loops share nothing but the counters.
  *
- * Lifetimes: a call is created by a dial order and lives in tel->calls until
- * it ends; ending (call_end) reports VD_TEL_ENDED once and moves it to
- * tel->dead, which the ticker frees on its next run: that releases the SIP
+ * Lifetimes: a call is created by a dial order and lives in its loop's calls
+ * until it ends; ending (call_end) reports VD_TEL_ENDED once and moves it to
+ * the loop's dead list, which the ticker frees on its next run: that releases the SIP
  * session (libre sends CANCEL before an answer, BYE after), so nothing is
  * freed inside its own callback. Calls hold no libre timers (see sweep).
  *
@@ -66,6 +71,7 @@ enum { MQ_DIAL = 1, MQ_HANGUP, MQ_STOP, MQ_PROMPT, MQ_HEARD, MQ_TRANSFER };
 struct reply {
 	struct reply *prev, *next;
 	struct vd_tel *tel;
+	struct loop *lp;          /* the call's loop: where the reply is queued */
 	int64_t call_id;
 	uint32_t seq;
 	struct vd_pcm *pcm;       /* MQ_PROMPT */
@@ -82,6 +88,7 @@ struct call {
 	struct le le;
 	struct le slot_le;
 	struct vd_tel *tel;
+	struct loop *lp;          /* the loop that owns the call */
 	struct vd_dial d;
 	struct sipsess *sess;
 	struct sdp_session *sdp;
@@ -127,13 +134,12 @@ struct call {
 	int16_t *relay;
 };
 
-struct vd_tel {
-	struct vd_tel_params p;
-	char sip_addr[64];
+/* One telephony thread. Everything but the start/stop handshake and the
+ * published counters is touched by its own thread only. */
+struct loop {
+	struct vd_tel *tel;
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool ready;
+	bool ready;               /* under tel->lock: listening (or failed) */
 	int start_err;
 	struct mqueue *mq;
 	struct sip *sip;
@@ -145,13 +151,24 @@ struct vd_tel {
 	int tick_fd;              /* timerfd driving the ticker, -1: none */
 	struct tmr stop_tmr;
 	uint64_t last_tick_ms;
-	uint16_t sip_port;
-	unsigned active;          /* atomic */
+	uint16_t want_port, sip_port;
 	struct mbuf *txbuf;
-	struct vd_tel_stats live; /* telephony thread only */
+	struct vd_tel_stats live; /* this loop's thread only */
 	uint64_t published_us;
 	pthread_mutex_t stats_lock;
 	struct vd_tel_stats snap; /* under stats_lock */
+};
+
+struct vd_tel {
+	struct vd_tel_params p;
+	char sip_addr[64];
+	pthread_mutex_t lock;     /* the loops' start and stop handshakes */
+	pthread_cond_t cond;
+	unsigned nstopped;        /* loops out of their event loop */
+	bool release;             /* the workers are quiet: loops may free */
+	unsigned active;          /* atomic */
+	unsigned nloops;
+	struct loop *loops;
 	/* the recognizer: loaded by asr_thread, published once ready */
 	struct vd_asr *asr;       /* atomic pointer */
 	pthread_t asr_thread;
@@ -161,7 +178,7 @@ struct vd_tel {
 	struct reply *replies;    /* under replies_lock */
 };
 
-static struct call *call_start(struct vd_tel *t, const struct vd_dial *d, struct call *parent);
+static struct call *call_start(struct loop *l, const struct vd_dial *d, struct call *parent);
 static void xfer_next(struct call *a);
 
 static uint64_t mono_us(void)
@@ -178,9 +195,9 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static struct call *call_find(struct vd_tel *t, int64_t id)
+static struct call *call_find(struct loop *l, int64_t id)
 {
-	for (struct le *le = t->calls.head; le; le = le->next) {
+	for (struct le *le = l->calls.head; le; le = le->next) {
 		struct call *c = le->data;
 		if (c->d.call_id == id && !c->ended) return c;
 	}
@@ -217,7 +234,7 @@ static void call_end(struct call *c, struct vd_tel_event *ev)
 	struct vd_tel *t = c->tel;
 	if (c->slot >= 0) list_unlink(&c->slot_le);
 	list_unlink(&c->le);
-	list_append(&t->dead, &c->le, c);
+	list_append(&c->lp->dead, &c->le, c);
 	__atomic_sub_fetch(&t->active, 1, __ATOMIC_RELAXED);
 
 	struct call *peer = c->peer;
@@ -310,7 +327,7 @@ static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct 
 	(void)src;
 	struct call *c = arg;
 	if (c->ended || !c->answer_us) return;
-	c->tel->live.rtp_received++;
+	c->lp->live.rtp_received++;
 	if (c->te_pt >= 0 && hdr->pt == c->te_pt) {
 		int digit = vd_rfc4733_rx_packet(&c->te, mbuf_buf(mb), mbuf_get_left(mb), hdr->ts, hdr->m);
 		if (digit > 0 && c->bot && !c->bridged) vd_bot_dtmf(c->bot, (char)digit, mono_us());
@@ -338,7 +355,11 @@ static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct 
 	} else if (c->bot) {
 		vd_bot_rx(c->bot, pcm, n, now);
 		char digits[8];
-		if (c->dtmf && vd_dtmf_feed(c->dtmf, pcm, n, digits, sizeof digits) > 0)
+		/* In-band keys are looked for only while the script listens
+		 * (vd_bot_dtmf ignores them otherwise): the detector was 6% of
+		 * a loop at 1000 calls (perf, bench/concurrent). */
+		if (c->dtmf && c->bot && vd_bot_listening(c->bot) &&
+		    vd_dtmf_feed(c->dtmf, pcm, n, digits, sizeof digits) > 0)
 			for (const char *d = digits; *d && c->bot; d++) vd_bot_dtmf(c->bot, *d, now);
 	}
 }
@@ -354,7 +375,6 @@ static void rtcp_recv(const struct sa *src, struct rtcp_msg *msg, void *arg)
 /* Sends one 20 ms frame: the prompt while it lasts, then silence. */
 static void send_frame(struct call *c, uint64_t now)
 {
-	struct vd_tel *t = c->tel;
 	int16_t pcm[FRAME];
 	if (c->bridged || c->leg_b) {
 		relay_take(c, pcm);
@@ -373,7 +393,7 @@ static void send_frame(struct call *c, uint64_t now)
 			c->prompt_done_us = now;
 	}
 
-	struct mbuf *mb = t->txbuf;
+	struct mbuf *mb = c->lp->txbuf;
 	mb->pos = RTP_HEADER_SIZE;
 	mb->end = RTP_HEADER_SIZE;
 	uint8_t *dst = mb->buf + RTP_HEADER_SIZE;
@@ -400,11 +420,11 @@ static void send_frame(struct call *c, uint64_t now)
 
 /* Counts one packet's send error (|sent - deadline|, µs) into the
  * histogram. Telephony thread only: no lock. */
-static void count_send(struct vd_tel *t, uint64_t deadline_us, uint64_t sent_us)
+static void count_send(struct loop *l, uint64_t deadline_us, uint64_t sent_us)
 {
 	uint64_t err = sent_us > deadline_us ? sent_us - deadline_us : deadline_us - sent_us;
 	uint64_t b = err / VD_TEL_ERR_BUCKET_US;
-	struct vd_tel_stats *s = &t->live;
+	struct vd_tel_stats *s = &l->live;
 	s->send_err_hist[b < VD_TEL_ERR_BUCKETS ? b : VD_TEL_ERR_BUCKETS]++;
 	s->send_err_count++;
 	s->send_err_sum_us += err;
@@ -413,36 +433,36 @@ static void count_send(struct vd_tel *t, uint64_t deadline_us, uint64_t sent_us)
 }
 
 /* Copies the live counters for vd_tel_stats: one lock every 200 ms. */
-static void stats_publish(struct vd_tel *t, uint64_t now)
+static void stats_publish(struct loop *l, uint64_t now)
 {
-	if (now - t->published_us < STATS_PUBLISH_US) return;
-	t->published_us = now;
-	pthread_mutex_lock(&t->stats_lock);
-	t->snap = t->live;
-	pthread_mutex_unlock(&t->stats_lock);
+	if (now - l->published_us < STATS_PUBLISH_US) return;
+	l->published_us = now;
+	pthread_mutex_lock(&l->stats_lock);
+	l->snap = l->live;
+	pthread_mutex_unlock(&l->stats_lock);
 }
 
-static void serve_slot(struct vd_tel *t, int slot, uint64_t now)
+static void serve_slot(struct loop *l, int slot, uint64_t now)
 {
-	struct le *le = t->slots[slot].head;
+	struct le *le = l->slots[slot].head;
 	while (le) {
 		struct call *c = le->data;
 		le = le->next;   /* c may end below */
 		if (now + 500 < c->next_send_us) continue;
 		uint64_t deadline = c->next_send_us;
 		send_frame(c, now);
-		count_send(t, deadline, mono_us());
+		count_send(l, deadline, mono_us());
 		/* After a stall of a whole period or more (a slow disk, a
 		 * starved core) do not stay late or burst the missed packets:
 		 * skip to the current period, on the slot's millisecond. The
 		 * late packet was counted. */
 		if (now >= deadline + 20000) c->next_send_us += (now - deadline) / 20000 * 20000;
 		c->next_send_us += 20000;
-		uint32_t timeout_us = t->p.rtp_timeout_s * 1000000u;
+		uint32_t timeout_us = l->tel->p.rtp_timeout_s * 1000000u;
 		uint64_t last = c->last_rx_us ? c->last_rx_us : c->answer_us;
 		if (timeout_us && now - last > timeout_us) {
 			vd_info("tel", "call=%lld no RTP for %us: hanging up", (long long)c->d.call_id,
-				t->p.rtp_timeout_s);
+				l->tel->p.rtp_timeout_s);
 			end_simple(c, false, true, false);
 		} else if (c->bot_hangup) {
 			end_simple(c, false, false, false);
@@ -461,9 +481,9 @@ static void max_call_h(struct call *c);
  * every tmr_start walks (the 1 ms ticker's too), and with thousands of
  * calls' 10 s and 1 h timers in it those walks cost half the loop at 300
  * calls/s (perf, bench/cps). */
-static void sweep(struct vd_tel *t, uint64_t now)
+static void sweep(struct loop *l, uint64_t now)
 {
-	struct le *le = t->calls.head;
+	struct le *le = l->calls.head;
 	while (le) {
 		struct call *c = le->data;
 		le = le->next;   /* c may end below */
@@ -480,38 +500,38 @@ static void sweep(struct vd_tel *t, uint64_t now)
 static void ticker(int flags, void *arg)
 {
 	(void)flags;
-	struct vd_tel *t = arg;
+	struct loop *l = arg;
 	uint64_t expirations;
-	if (read(t->tick_fd, &expirations, sizeof expirations) < 0) {
+	if (read(l->tick_fd, &expirations, sizeof expirations) < 0) {
 		/* EAGAIN: a spurious wake-up; the work below is still due */
 	}
 	/* Free the calls that ended since the last tick: never inside the
 	 * libre callback that ended them. */
-	while (t->dead.head) call_free(t->dead.head->data);
+	while (l->dead.head) call_free(l->dead.head->data);
 	uint64_t now = mono_us();
 	uint64_t ms = now / 1000;
-	if (ms / SWEEP_MS != t->last_tick_ms / SWEEP_MS) sweep(t, now);
-	if (!t->last_tick_ms || ms - t->last_tick_ms > SLOTS) t->last_tick_ms = ms - 1;
-	for (uint64_t m = t->last_tick_ms + 1; m <= ms; m++) serve_slot(t, (int)(m % SLOTS), now);
-	t->last_tick_ms = ms;
-	stats_publish(t, now);
+	if (ms / SWEEP_MS != l->last_tick_ms / SWEEP_MS) sweep(l, now);
+	if (!l->last_tick_ms || ms - l->last_tick_ms > SLOTS) l->last_tick_ms = ms - 1;
+	for (uint64_t m = l->last_tick_ms + 1; m <= ms; m++) serve_slot(l, (int)(m % SLOTS), now);
+	l->last_tick_ms = ms;
+	stats_publish(l, now);
 }
 
-static int ticker_start(struct vd_tel *t)
+static int ticker_start(struct loop *l)
 {
-	t->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (t->tick_fd < 0) return errno;
+	l->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (l->tick_fd < 0) return errno;
 	struct itimerspec its = {.it_interval = {0, 1000000}, .it_value = {0, 1000000}};
-	if (timerfd_settime(t->tick_fd, 0, &its, NULL) != 0) return errno;
-	return fd_listen(t->tick_fd, FD_READ, ticker, t);
+	if (timerfd_settime(l->tick_fd, 0, &its, NULL) != 0) return errno;
+	return fd_listen(l->tick_fd, FD_READ, ticker, l);
 }
 
-static void ticker_stop(struct vd_tel *t)
+static void ticker_stop(struct loop *l)
 {
-	if (t->tick_fd < 0) return;
-	fd_close(t->tick_fd);
-	close(t->tick_fd);
-	t->tick_fd = -1;
+	if (l->tick_fd < 0) return;
+	fd_close(l->tick_fd);
+	close(l->tick_fd);
+	l->tick_fd = -1;
 }
 
 /* ---- the bot's requests ---- */
@@ -522,6 +542,7 @@ static struct reply *reply_new(struct call *c, uint32_t seq)
 	if (!r) return NULL;
 	struct vd_tel *t = c->tel;
 	r->tel = t;
+	r->lp = c->lp;
 	r->call_id = c->d.call_id;
 	r->seq = seq;
 	pthread_mutex_lock(&t->replies_lock);
@@ -554,7 +575,7 @@ static void synth_done(struct vd_pcm *pcm, int err, void *arg)
 		return;
 	}
 	r->pcm = vd_pcm_ref(pcm);
-	if (mqueue_push(r->tel->mq, MQ_PROMPT, r) != 0) reply_free(r);
+	if (mqueue_push(r->lp->mq, MQ_PROMPT, r) != 0) reply_free(r);
 }
 
 static void bot_synth(void *arg, uint32_t seq, const char *text)
@@ -565,7 +586,7 @@ static void bot_synth(void *arg, uint32_t seq, const char *text)
 	if (vd_tts_async(text, NULL, synth_done, r, c->tel) != 0) {
 		/* no synthesis: the bot skips the prompt (answered through the
 		 * queue, never from inside the bot's own call) */
-		if (mqueue_push(c->tel->mq, MQ_PROMPT, r) != 0) reply_free(r);
+		if (mqueue_push(c->lp->mq, MQ_PROMPT, r) != 0) reply_free(r);
 	}
 }
 
@@ -579,7 +600,7 @@ static void heard(uint64_t tag, const char *text, int err, void *arg)
 		return;
 	}
 	r->text = strdup(err || !text ? "" : text);
-	if (mqueue_push(r->tel->mq, MQ_HEARD, r) != 0) reply_free(r);
+	if (mqueue_push(r->lp->mq, MQ_HEARD, r) != 0) reply_free(r);
 }
 
 static void bot_recognize(void *arg, uint32_t seq, const int16_t *pcm, size_t n, const char *const *kw, size_t nkw)
@@ -591,7 +612,7 @@ static void bot_recognize(void *arg, uint32_t seq, const int16_t *pcm, size_t n,
 	if (asr && vd_asr_submit(asr, (uint64_t)c->d.call_id, pcm, n, kw, nkw, heard, r) == 0) return;
 	/* No recognizer (none configured, still loading, queue full): the
 	 * utterance is heard as no words, through the queue as always. */
-	if (mqueue_push(c->tel->mq, MQ_HEARD, r) != 0) reply_free(r);
+	if (mqueue_push(c->lp->mq, MQ_HEARD, r) != 0) reply_free(r);
 }
 
 static void bot_transfer(void *arg, const struct vd_bot_transfer *x)
@@ -608,7 +629,7 @@ static void bot_transfer(void *arg, const struct vd_bot_transfer *x)
 static void bot_latency(void *arg, uint64_t us)
 {
 	struct call *c = arg;
-	struct vd_tel_stats *s = &c->tel->live;
+	struct vd_tel_stats *s = &c->lp->live;
 	uint64_t b = us / 1000;
 	s->bot_resp_hist[b < VD_TEL_BOT_BUCKETS ? b : VD_TEL_BOT_BUCKETS]++;
 	s->bot_responses++;
@@ -643,7 +664,7 @@ static void xfer_next(struct call *a)
 		snprintf(d.caller_id, sizeof d.caller_id, "%s", a->d.phone[0] ? a->d.phone : a->d.caller_id);
 		vd_info("tel", "call=%lld transfer to %s@%s:%u", (long long)a->d.call_id, d.dial_string, d.host, d.port);
 		size_t tried = a->xi;
-		if (call_start(a->tel, &d, a)) {   /* ringing; its end comes back here */
+		if (call_start(a->lp, &d, a)) {   /* ringing; its end comes back here */
 			a->xfer_busy = false;
 			return;
 		}
@@ -726,6 +747,7 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 	(void)msg;
 	struct call *c = arg;
 	struct vd_tel *t = c->tel;
+	struct loop *l = c->lp;
 	/* A 200 that arrives after the call ended (its ring timeout passed in
 	 * the same loop pass) must not put it in a slot: it is freed on the
 	 * next tick, and freeing releases the session, which sends the BYE. */
@@ -734,7 +756,7 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 	c->answered_ms = wall_ms();
 	c->answer_us = mono_us();
 	c->marker = true;
-	t->live.calls_answered++;
+	l->live.calls_answered++;
 	if (c->pt < 0) {
 		vd_warn("tel", "call=%lld answered without a usable codec", (long long)c->d.call_id);
 		end_simple(c, false, false, true);
@@ -749,7 +771,7 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 		c->relay = calloc(RELAY, sizeof *c->relay);
 		a->relay = calloc(RELAY, sizeof *a->relay);
 		c->bridged = a->bridged = true;
-		t->live.transfers++;
+		l->live.transfers++;
 		if (a->bot) vd_bot_transfer_result(a->bot, true, c->d.dial_string, c->answer_us);
 	} else if (c->d.plan) {
 		bot_start(c, c->answer_us);
@@ -768,9 +790,9 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 		rtcp_set_srate(c->rtp, 8000, 8000);
 		rtcp_start(c->rtp, "voxdial", &rtcp_peer);
 	}
-	c->slot = t->next_slot;
-	t->next_slot = (t->next_slot + 1) % SLOTS;
-	list_append(&t->slots[c->slot], &c->slot_le, c);
+	c->slot = l->next_slot;
+	l->next_slot = (l->next_slot + 1) % SLOTS;
+	list_append(&l->slots[c->slot], &c->slot_le, c);
 	/* The first deadline is the start of the next millisecond the ticker
 	 * serves this slot in (at most 20 ms away), so every deadline after
 	 * it is one the ticker can meet to the millisecond. */
@@ -811,8 +833,9 @@ static void ring_timeout_h(struct call *c)
 /* Places a call: a dial order's (parent NULL; the order's references move
  * to the call) or a transfer leg of `parent`. Returns the call while it
  * lives, NULL when it ended at once (its end is reported as usual). */
-static struct call *call_start(struct vd_tel *t, const struct vd_dial *d, struct call *parent)
+static struct call *call_start(struct loop *l, const struct vd_dial *d, struct call *parent)
 {
+	struct vd_tel *t = l->tel;
 	struct call *c = calloc(1, sizeof *c);
 	if (!c) {
 		if (!parent) {
@@ -825,6 +848,7 @@ static struct call *call_start(struct vd_tel *t, const struct vd_dial *d, struct
 		return NULL;
 	}
 	c->tel = t;
+	c->lp = l;
 	c->d = *d;
 	c->pt = -1;
 	c->te_pt = -1;
@@ -833,7 +857,7 @@ static struct call *call_start(struct vd_tel *t, const struct vd_dial *d, struct
 	c->leg_b = parent != NULL;
 	c->peer = parent;
 	if (parent) parent->peer = c;
-	list_append(&t->calls, &c->le, c);
+	list_append(&l->calls, &c->le, c);
 	__atomic_add_fetch(&t->active, 1, __ATOMIC_RELAXED);
 
 	struct sa dst, laddr;
@@ -843,7 +867,7 @@ static struct call *call_start(struct vd_tel *t, const struct vd_dial *d, struct
 		goto fail;
 	}
 	enum sip_transp tp = d->tcp ? SIP_TRANSP_TCP : SIP_TRANSP_UDP;
-	err = sip_transp_laddr(t->sip, &laddr, tp, &dst);
+	err = sip_transp_laddr(l->sip, &laddr, tp, &dst);
 	if (err) goto fail;
 	err = rtp_listen(&c->rtp, IPPROTO_UDP, &laddr, t->p.rtp_min, t->p.rtp_max, true, rtp_recv,
 			 rtcp_recv, c);
@@ -867,7 +891,7 @@ static struct call *call_start(struct vd_tel *t, const struct vd_dial *d, struct
 	snprintf(from, sizeof from, "sip:%s@%s", d->caller_id[0] ? d->caller_id : "anonymous", dom);
 	snprintf(route, sizeof route, "sip:%s:%u%s", d->host, d->port, d->tcp ? ";transport=tcp" : "");
 	const char *routev[1] = {route};
-	err = sipsess_connect(&c->sess, t->sock, to, NULL, from, "voxdial", routev, 1, "application/sdp",
+	err = sipsess_connect(&c->sess, l->sock, to, NULL, from, "voxdial", routev, 1, "application/sdp",
 			      offer, auth_h, c, false, offer_h, answer_h, progress_h, estab_h, NULL, NULL,
 			      close_h, c, NULL);
 	mem_deref(offer);
@@ -888,13 +912,13 @@ static void stop_h(void *arg)
 
 static void mq_h(int id, void *data, void *arg)
 {
-	struct vd_tel *t = arg;
+	struct loop *l = arg;
 	switch (id) {
 	case MQ_DIAL: {
 		struct vd_dial *d = data;
 		char *vars = (char *)d->vars_json;
 		d->vars_json = NULL;
-		struct call *c = call_start(t, d, NULL);   /* takes the plan and prompt */
+		struct call *c = call_start(l, d, NULL);   /* takes the plan and prompt */
 		if (c) c->vars_json = vars;
 		else free(vars);
 		free(d);
@@ -902,21 +926,21 @@ static void mq_h(int id, void *data, void *arg)
 	}
 	case MQ_PROMPT: {
 		struct reply *r = data;
-		struct call *c = call_find(t, r->call_id);
+		struct call *c = call_find(l, r->call_id);
 		if (c && c->bot) vd_bot_prompt(c->bot, r->seq, r->pcm, mono_us());
 		reply_free(r);
 		break;
 	}
 	case MQ_HEARD: {
 		struct reply *r = data;
-		struct call *c = call_find(t, r->call_id);
+		struct call *c = call_find(l, r->call_id);
 		if (c && c->bot) vd_bot_heard(c->bot, r->seq, r->text ? r->text : "", mono_us());
 		reply_free(r);
 		break;
 	}
 	case MQ_TRANSFER: {
 		struct xfer_order *o = data;
-		struct call *c = call_find(t, o->call_id);
+		struct call *c = call_find(l, o->call_id);
 		if (c && c->bot && !c->peer && !c->bridged) {
 			free(c->xt);
 			c->xt = NULL;
@@ -935,15 +959,15 @@ static void mq_h(int id, void *data, void *arg)
 	}
 	case MQ_HANGUP: {
 		int64_t *idp = data;
-		struct call *c = call_find(t, *idp);
+		struct call *c = call_find(l, *idp);
 		if (c) end_simple(c, false, false, false);
 		free(idp);
 		break;
 	}
 	case MQ_STOP:
-		while (t->calls.head) end_simple(t->calls.head->data, false, false, false);
+		while (l->calls.head) end_simple(l->calls.head->data, false, false, false);
 		/* Give the CANCELs and BYEs a moment to leave. */
-		tmr_start(&t->stop_tmr, 300, stop_h, t);
+		tmr_start(&l->stop_tmr, 300, stop_h, l);
 		break;
 	default:
 		break;
@@ -994,80 +1018,138 @@ static void *asr_main(void *arg)
 	return NULL;
 }
 
-static void *thread_main(void *arg)
+/* One loop's thread: its own libre context (timers, fd table, epoll), SIP
+ * stack and ticker. */
+static void *loop_main(void *arg)
 {
-	struct vd_tel *t = arg;
-	int err = libre_init();
+	struct loop *l = arg;
+	struct vd_tel *t = l->tel;
+	int err = re_thread_init();
 	struct rlimit rl;
 	if (!err && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		/* The fd table defaults to 1024 and the first setting wins; each
-		 * call holds two sockets (RTP + RTCP). */
-		if (rl.rlim_cur < rl.rlim_max) {
-			rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &rl);
-		}
+		 * call holds two sockets (RTP + RTCP). The process-wide limit
+		 * was raised by vd_tel_start. */
 		err = fd_setsize((int)(rl.rlim_cur > 65536 ? 65536 : rl.rlim_cur));
 	}
 	struct sa laddr;
-	if (!err) err = mqueue_alloc(&t->mq, mq_h, t);
+	if (!err) err = mqueue_alloc(&l->mq, mq_h, l);
 	/* Hash sizes: libre walks a bucket's list for every SIP message; with
 	 * 32 buckets and thousands of calls (a transaction and a session
 	 * each) those walks took a quarter of the loop at 300 calls/s
 	 * (perf, bench/cps). */
-	if (!err) err = sip_alloc(&t->sip, NULL, SIP_HASH, SIP_HASH, 256, "voxdial/" VD_VERSION, NULL, NULL);
-	if (!err) err = sa_set_str(&laddr, t->sip_addr, t->p.sip_port);
-	if (!err) err = sip_transp_add(t->sip, SIP_TRANSP_UDP, &laddr);
+	if (!err) err = sip_alloc(&l->sip, NULL, SIP_HASH, SIP_HASH, 256, "voxdial/" VD_VERSION, NULL, NULL);
+	if (!err) err = sa_set_str(&laddr, t->sip_addr, l->want_port);
+	if (!err) err = sip_transp_add(l->sip, SIP_TRANSP_UDP, &laddr);
 	if (!err) {
 		struct sa bound;
-		if (sip_transp_laddr(t->sip, &bound, SIP_TRANSP_UDP, NULL) == 0) t->sip_port = sa_port(&bound);
-		sip_rcvbuf_grow(t->sip_port);
+		if (sip_transp_laddr(l->sip, &bound, SIP_TRANSP_UDP, NULL) == 0) l->sip_port = sa_port(&bound);
+		sip_rcvbuf_grow(l->sip_port);
 		/* TCP on the same port number (best effort: a busy TCP port only
 		 * disables TCP trunks). */
 		struct sa tcp = laddr;
-		sa_set_port(&tcp, t->sip_port);
-		if (sip_transp_add(t->sip, SIP_TRANSP_TCP, &tcp) != 0)
-			vd_warn("tel", "SIP over TCP unavailable on port %u", t->sip_port);
+		sa_set_port(&tcp, l->sip_port);
+		if (sip_transp_add(l->sip, SIP_TRANSP_TCP, &tcp) != 0)
+			vd_warn("tel", "SIP over TCP unavailable on port %u", l->sip_port);
 	}
-	if (!err) err = sipsess_listen(&t->sock, t->sip, SIP_HASH, NULL, NULL);
-	if (!err) t->txbuf = mbuf_alloc(RTP_HEADER_SIZE + FRAME);
-	if (!err && !t->txbuf) err = ENOMEM;
-	if (!err) err = ticker_start(t);
-	if (!err && strcmp(t->asr_engine, "none"))
-		t->asr_loading = pthread_create(&t->asr_thread, NULL, asr_main, t) == 0;
+	if (!err) err = sipsess_listen(&l->sock, l->sip, SIP_HASH, NULL, NULL);
+	if (!err) l->txbuf = mbuf_alloc(RTP_HEADER_SIZE + FRAME);
+	if (!err && !l->txbuf) err = ENOMEM;
+	if (!err) err = ticker_start(l);
 
 	pthread_mutex_lock(&t->lock);
-	t->ready = true;
-	t->start_err = err;
-	pthread_cond_signal(&t->cond);
+	l->ready = true;
+	l->start_err = err;
+	pthread_cond_broadcast(&t->cond);
 	pthread_mutex_unlock(&t->lock);
 
 	if (!err) re_main(NULL);
 
-	ticker_stop(t);
-	tmr_cancel(&t->stop_tmr);
-	while (t->calls.head) end_simple(t->calls.head->data, false, false, false);
-	/* No worker may push into the mqueue once it is gone. */
+	ticker_stop(l);
+	tmr_cancel(&l->stop_tmr);
+	while (l->calls.head) end_simple(l->calls.head->data, false, false, false);
+	/* The workers (prompts, recognizer) push into this loop's mqueue:
+	 * it stays until vd_tel_stop has stopped them all. */
+	pthread_mutex_lock(&t->lock);
+	t->nstopped++;
+	pthread_cond_broadcast(&t->cond);
+	while (!t->release) pthread_cond_wait(&t->cond, &t->lock);
+	pthread_mutex_unlock(&t->lock);
+	l->sock = mem_deref(l->sock);
+	if (l->sip) sip_close(l->sip, true);
+	l->sip = mem_deref(l->sip);
+	l->mq = mem_deref(l->mq);
+	l->txbuf = mem_deref(l->txbuf);
+	while (l->dead.head) call_free(l->dead.head->data);
+	re_thread_close();
+	return NULL;
+}
+
+/* Stops the first n loops (started ones), the workers that answer their
+ * calls, then lets the loops free their libre objects on their threads. */
+static void loops_stop(struct vd_tel *t, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct loop *l = &t->loops[i];
+		if (l->start_err) continue;   /* never ran: already on its way out */
+		if (mqueue_push(l->mq, MQ_STOP, NULL) != 0) vd_err("tel", "cannot stop telephony loop %u cleanly", i);
+	}
+	pthread_mutex_lock(&t->lock);
+	while (t->nstopped < n) pthread_cond_wait(&t->cond, &t->lock);
+	pthread_mutex_unlock(&t->lock);
+	/* No worker may push into a loop's mqueue once it is gone. */
 	vd_tts_cancel(t);
 	if (t->asr_loading) pthread_join(t->asr_thread, NULL);
+	t->asr_loading = false;
 	vd_asr_close(__atomic_exchange_n(&t->asr, NULL, __ATOMIC_ACQ_REL));
 	/* The workers are stopped: what they queued and nobody read goes now. */
 	while (t->replies) reply_free(t->replies);
-	t->sock = mem_deref(t->sock);
-	if (t->sip) sip_close(t->sip, true);
-	t->sip = mem_deref(t->sip);
-	t->mq = mem_deref(t->mq);
-	t->txbuf = mem_deref(t->txbuf);
-	while (t->dead.head) call_free(t->dead.head->data);
-	libre_close();
-	return NULL;
+	pthread_mutex_lock(&t->lock);
+	t->release = true;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+	for (unsigned i = 0; i < n; i++) pthread_join(t->loops[i].thread, NULL);
+}
+
+static void tel_free(struct vd_tel *t)
+{
+	for (unsigned i = 0; i < t->nloops; i++) pthread_mutex_destroy(&t->loops[i].stats_lock);
+	pthread_mutex_destroy(&t->lock);
+	pthread_cond_destroy(&t->cond);
+	pthread_mutex_destroy(&t->replies_lock);
+	free(t->loops);
+	free(t);
+}
+
+/* Loops when the caller asks for none: one per core, at most 4 (a loop
+ * idles at a 1 ms tick; past the cores they only compete). */
+static unsigned loops_default(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 4 ? 4 : (unsigned)n;
 }
 
 int vd_tel_start(struct vd_tel **out, const struct vd_tel_params *p)
 {
+	int err = libre_init();
+	if (err) return -err;
+	/* Each call holds two sockets (RTP + RTCP): raise the soft limit. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	struct vd_tel *t = calloc(1, sizeof *t);
-	if (!t) return -ENOMEM;
+	unsigned n = p->threads ? p->threads : loops_default();
+	if (n > VD_TEL_THREADS_MAX) n = VD_TEL_THREADS_MAX;
+	struct loop *loops = t ? calloc(n, sizeof *loops) : NULL;
+	if (!loops) {
+		free(t);
+		return -ENOMEM;
+	}
 	t->p = *p;
-	t->tick_fd = -1;
+	t->loops = loops;
+	t->nloops = n;
 	snprintf(t->sip_addr, sizeof t->sip_addr, "%s", p->sip_addr ? p->sip_addr : "0.0.0.0");
 	snprintf(t->asr_engine, sizeof t->asr_engine, "%s", p->asr_engine ? p->asr_engine : "pocketsphinx");
 	snprintf(t->asr_url, sizeof t->asr_url, "%s", p->asr_url ? p->asr_url : "");
@@ -1076,32 +1158,50 @@ int vd_tel_start(struct vd_tel **out, const struct vd_tel_params *p)
 	if (!t->p.rtp_max) t->p.rtp_max = 40000;
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->cond, NULL);
-	pthread_mutex_init(&t->stats_lock, NULL);
 	pthread_mutex_init(&t->replies_lock, NULL);
-	if (pthread_create(&t->thread, NULL, thread_main, t) != 0) {
-		pthread_mutex_destroy(&t->stats_lock);
-		pthread_mutex_destroy(&t->replies_lock);
-		free(t);
-		return -EAGAIN;
+	for (unsigned i = 0; i < n; i++) {
+		loops[i].tel = t;
+		loops[i].tick_fd = -1;
+		pthread_mutex_init(&loops[i].stats_lock, NULL);
 	}
-	pthread_mutex_lock(&t->lock);
-	while (!t->ready) pthread_cond_wait(&t->cond, &t->lock);
-	pthread_mutex_unlock(&t->lock);
-	if (t->start_err) {
-		int err = t->start_err;
-		pthread_join(t->thread, NULL);
-		pthread_mutex_destroy(&t->stats_lock);
-		pthread_mutex_destroy(&t->replies_lock);
-		free(t);
-		vd_err("tel", "cannot start SIP on %s:%u: %s", p->sip_addr, p->sip_port, strerror(err));
+	/* One at a time: loop i binds the port after loop 0's (a fixed
+	 * --sip-port P gives P, P+1, ...; 0 gives any free ones). */
+	unsigned started = 0;
+	for (; started < n && !err; started++) {
+		struct loop *l = &loops[started];
+		l->want_port = p->sip_port ? (uint16_t)(p->sip_port + started) : 0;
+		if (pthread_create(&l->thread, NULL, loop_main, l) != 0) {
+			err = EAGAIN;
+			break;
+		}
+		pthread_mutex_lock(&t->lock);
+		while (!l->ready) pthread_cond_wait(&t->cond, &t->lock);
+		pthread_mutex_unlock(&t->lock);
+		err = l->start_err;
+	}
+	if (err) {
+		loops_stop(t, started);
+		vd_err("tel", "cannot start SIP on %s:%u: %s", t->sip_addr, p->sip_port, strerror(err));
+		tel_free(t);
 		return -err;
 	}
+	if (strcmp(t->asr_engine, "none"))
+		t->asr_loading = pthread_create(&t->asr_thread, NULL, asr_main, t) == 0;
 	*out = t;
 	return 0;
 }
 
-uint16_t vd_tel_sip_port(const struct vd_tel *t) { return t->sip_port; }
+uint16_t vd_tel_sip_port(const struct vd_tel *t) { return t->loops[0].sip_port; }
+unsigned vd_tel_threads(const struct vd_tel *t) { return t->nloops; }
 unsigned vd_tel_active(const struct vd_tel *t) { return __atomic_load_n(&t->active, __ATOMIC_RELAXED); }
+
+/* The loop that owns a call id (an operator leg's id is its client leg's,
+ * negated). */
+static struct loop *loop_of(struct vd_tel *t, int64_t call_id)
+{
+	uint64_t id = call_id < 0 ? (uint64_t)0 - (uint64_t)call_id : (uint64_t)call_id;
+	return &t->loops[id % t->nloops];
+}
 
 /* The upper edge (µs) of the bucket holding the q-th quantile (q in
  * thousandths), or the maximum when it falls in the overflow bucket. */
@@ -1132,11 +1232,30 @@ static uint64_t bot_quantile(const struct vd_tel_stats *s, unsigned q_permille)
 	return (uint64_t)(VD_TEL_BOT_BUCKETS + 1) * 1000;
 }
 
+/* Adds loop b's counters to a. */
+static void stats_add(struct vd_tel_stats *a, const struct vd_tel_stats *b)
+{
+	a->rtp_sent += b->rtp_sent;
+	a->rtp_received += b->rtp_received;
+	a->calls_answered += b->calls_answered;
+	a->send_err_count += b->send_err_count;
+	a->send_err_sum_us += b->send_err_sum_us;
+	if (b->send_err_max_us > a->send_err_max_us) a->send_err_max_us = b->send_err_max_us;
+	for (unsigned i = 0; i <= VD_TEL_ERR_BUCKETS; i++) a->send_err_hist[i] += b->send_err_hist[i];
+	a->bot_responses += b->bot_responses;
+	for (unsigned i = 0; i <= VD_TEL_BOT_BUCKETS; i++) a->bot_resp_hist[i] += b->bot_resp_hist[i];
+	a->transfers += b->transfers;
+}
+
 int vd_tel_stats(struct vd_tel *t, struct vd_tel_stats *out)
 {
-	pthread_mutex_lock(&t->stats_lock);
-	*out = t->snap;
-	pthread_mutex_unlock(&t->stats_lock);
+	memset(out, 0, sizeof *out);
+	for (unsigned i = 0; i < t->nloops; i++) {
+		struct loop *l = &t->loops[i];
+		pthread_mutex_lock(&l->stats_lock);
+		stats_add(out, &l->snap);
+		pthread_mutex_unlock(&l->stats_lock);
+	}
 	out->calls_active = vd_tel_active(t);
 	out->asr_ready = __atomic_load_n(&t->asr, __ATOMIC_ACQUIRE) != NULL;
 	out->send_err_p50_us = hist_quantile(out, 500);
@@ -1149,15 +1268,8 @@ int vd_tel_stats(struct vd_tel *t, struct vd_tel_stats *out)
 void vd_tel_stop(struct vd_tel *t)
 {
 	if (!t) return;
-	if (mqueue_push(t->mq, MQ_STOP, NULL) != 0) {
-		vd_err("tel", "cannot stop the telephony thread cleanly");
-	}
-	pthread_join(t->thread, NULL);
-	pthread_mutex_destroy(&t->lock);
-	pthread_cond_destroy(&t->cond);
-	pthread_mutex_destroy(&t->stats_lock);
-	pthread_mutex_destroy(&t->replies_lock);
-	free(t);
+	loops_stop(t, t->nloops);
+	tel_free(t);
 }
 
 int vd_tel_dial(struct vd_tel *t, const struct vd_dial *d)
@@ -1172,7 +1284,7 @@ int vd_tel_dial(struct vd_tel *t, const struct vd_dial *d)
 	}
 	vd_pcm_ref(copy->prompt);
 	vd_bot_plan_ref(copy->plan);
-	int err = mqueue_push(t->mq, MQ_DIAL, copy);
+	int err = mqueue_push(loop_of(t, d->call_id)->mq, MQ_DIAL, copy);
 	if (err) {
 		vd_pcm_unref(copy->prompt);
 		vd_bot_plan_unref(copy->plan);
@@ -1190,7 +1302,7 @@ int vd_tel_transfer(struct vd_tel *t, int64_t call_id, const struct vd_tel_targe
 	o->call_id = call_id;
 	o->n = n;
 	if (n) memcpy(o->t, targets, n * sizeof *targets);
-	int err = mqueue_push(t->mq, MQ_TRANSFER, o);
+	int err = mqueue_push(loop_of(t, call_id)->mq, MQ_TRANSFER, o);
 	if (err) {
 		free(o);
 		return -err;
@@ -1212,7 +1324,7 @@ int vd_tel_hangup(struct vd_tel *t, int64_t call_id)
 	int64_t *id = malloc(sizeof *id);
 	if (!id) return -ENOMEM;
 	*id = call_id;
-	int err = mqueue_push(t->mq, MQ_HANGUP, id);
+	int err = mqueue_push(loop_of(t, call_id)->mq, MQ_HANGUP, id);
 	if (err) {
 		free(id);
 		return -err;

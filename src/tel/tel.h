@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The telephony engine's public face: a SIP user agent on libre running in
- * its own thread. Other threads hand it dial and hang-up orders (copied,
- * queued through libre's mqueue) and receive call events through a callback
- * that runs on the telephony thread and must only queue them.
+ * one or more threads ("loops", each with its own SIP port; a call stays on
+ * the loop its id picks). Other threads hand it dial and hang-up orders
+ * (copied, queued through libre's mqueue) and receive call events through a
+ * callback that runs on the loops' threads, possibly several at once, and
+ * must only queue them.
  *
  * Each order carries everything the call needs (trunk, numbers, timers, the
  * audio to play, where to record), so the telephony thread never touches the
@@ -69,14 +71,19 @@ struct vd_tel_params {
 	uint16_t sip_port;       /* 0: any free port */
 	uint16_t rtp_min, rtp_max; /* RTP port range (even ports used) */
 	uint32_t rtp_timeout_s;  /* answered call without RTP this long: hang up */
-	vd_tel_event_h *evh;     /* called on the telephony thread */
+	vd_tel_event_h *evh;     /* called on the loops' threads (several at once) */
 	void *arg;
 	/* the bots' recognizer (media/asr.h), loaded in the background at
 	 * start: "pocketsphinx" (NULL: the default), "http" (asr_url), "none" */
 	const char *asr_engine;
 	const char *asr_url;
 	unsigned asr_workers;    /* 0: 2 */
+	/* telephony loops (threads), each with its own SIP port: sip_port,
+	 * sip_port + 1, ... (any free ones for 0); 0: one per core, at most 4 */
+	unsigned threads;
 };
+
+#define VD_TEL_THREADS_MAX 16
 
 struct vd_dial {
 	int64_t call_id;
@@ -118,8 +125,10 @@ struct vd_tel_target {
 
 /* Starts the telephony thread and waits until it listens. */
 int vd_tel_start(struct vd_tel **out, const struct vd_tel_params *p);
-/* The SIP port actually bound (UDP). */
+/* The SIP port actually bound (UDP) by the first loop. */
 uint16_t vd_tel_sip_port(const struct vd_tel *t);
+/* The number of telephony loops. */
+unsigned vd_tel_threads(const struct vd_tel *t);
 /* Hangs up every call, stops the thread, frees. */
 void vd_tel_stop(struct vd_tel *t);
 
