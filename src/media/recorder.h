@@ -3,7 +3,7 @@
  * written as the call goes. Audio is put at absolute sample positions
  * (counted from the answer), so packets that arrive late or out of order
  * land where they belong; the oldest part of a 2-second ring is written out
- * as newer audio arrives. Memory per call is bounded (64 KiB). Not
+ * as newer audio arrives. Memory per call is bounded (32 KiB). Not
  * thread-safe: one call, one thread. */
 #ifndef VD_RECORDER_H
 #define VD_RECORDER_H
