@@ -358,7 +358,7 @@ static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct 
 		/* In-band keys are looked for only while the script listens
 		 * (vd_bot_dtmf ignores them otherwise): the detector was 6% of
 		 * a loop at 1000 calls (perf, bench/concurrent). */
-		if (c->dtmf && c->bot && vd_bot_listening(c->bot) &&
+		if (c->dtmf && vd_bot_listening(c->bot) &&
 		    vd_dtmf_feed(c->dtmf, pcm, n, digits, sizeof digits) > 0)
 			for (const char *d = digits; *d && c->bot; d++) vd_bot_dtmf(c->bot, *d, now);
 	}
