@@ -47,7 +47,7 @@ int vd_cmd_serve(int argc, char **argv)
 	const char *max_setup = vd_cli_flag(argc, argv, "--max-setup", "VOXDIAL_MAX_SETUP", "0");
 	const char *asr = vd_cli_flag(argc, argv, "--asr", "VOXDIAL_ASR", "pocketsphinx");
 	const char *asr_url = vd_cli_flag(argc, argv, "--asr-url", "VOXDIAL_ASR_URL", "");
-	/* telephony loops, each a thread with its own SIP port; "0": one per core */
+	/* telephony loops, each a thread with its own SIP port; "0": two per core */
 	const char *threads = vd_cli_flag(argc, argv, "--tel-threads", "VOXDIAL_TEL_THREADS", "0");
 	char addr[64];
 	uint16_t port;

@@ -4,8 +4,9 @@
  * ticker. Orders go to the loop a call's id picks (id modulo the number of
  * loops; an operator leg runs on its client leg's loop, so a bridge never
  * crosses threads). One loop saturated a core at ~430 calls/s set up or
- * ~1,500 calls held (bench/cps, bench/concurrent); libre keeps its state
- * per thread (re_thread_init), so loops share nothing but the counters.
+ * ~1,000 bot calls held (bench/cps, bench/concurrent); libre keeps its
+ * state per thread (re_thread_init), so loops share nothing but the
+ * counters.
  *
  * Lifetimes: a call is created by a dial order and lives in its loop's calls
  * until it ends; ending (call_end) reports VD_TEL_ENDED once and moves it to
@@ -1121,12 +1122,17 @@ static void tel_free(struct vd_tel *t)
 	free(t);
 }
 
-/* Loops when the caller asks for none: one per core, at most 4 (a loop
- * idles at a 1 ms tick; past the cores they only compete). */
+/* Loops when the caller asks for none: two per core, at most 8. More
+ * loops than cores still pay: libre's timer list is one sorted linked list
+ * per loop that every SIP transaction's timer insertion walks (each call
+ * leaves a 32 s ACK timer and a 5 s BYE timer behind), so its cost per call
+ * grows with the loop's call rate; at 800 calls/s offered it was a third
+ * of voxdial's CPU with two loops, and four loops on two cores placed 790
+ * calls/s against 684 (bench/cps). */
 static unsigned loops_default(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : n > 4 ? 4 : (unsigned)n;
+	return n < 1 ? 2 : n > 4 ? 8 : 2 * (unsigned)n;
 }
 
 int vd_tel_start(struct vd_tel **out, const struct vd_tel_params *p)

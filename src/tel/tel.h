@@ -79,7 +79,7 @@ struct vd_tel_params {
 	const char *asr_url;
 	unsigned asr_workers;    /* 0: 2 */
 	/* telephony loops (threads), each with its own SIP port: sip_port,
-	 * sip_port + 1, ... (any free ones for 0); 0: one per core, at most 4 */
+	 * sip_port + 1, ... (any free ones for 0); 0: two per core, at most 8 */
 	unsigned threads;
 };
 
