@@ -974,6 +974,7 @@ int vd_dialer_run(struct vd_dialer *d, struct vd_tel *tel)
 	int err = vd_store_open_attempts(d->st, recover_one, d);
 	if (err) vd_err("dialer", "cannot recover open attempts (%d)", err);
 	if (pthread_create(&d->thread, NULL, thread_main, d) != 0) return -EAGAIN;
+	pthread_setname_np(d->thread, "vd-dialer");
 	d->running = true;
 	return 0;
 }

@@ -1180,6 +1180,9 @@ int vd_tel_start(struct vd_tel **out, const struct vd_tel_params *p)
 			err = EAGAIN;
 			break;
 		}
+		char name[16];   /* top -H, perf: which loop is busy */
+		snprintf(name, sizeof name, "vd-tel%u", started);
+		pthread_setname_np(l->thread, name);
 		pthread_mutex_lock(&t->lock);
 		while (!l->ready) pthread_cond_wait(&t->cond, &t->lock);
 		pthread_mutex_unlock(&t->lock);
