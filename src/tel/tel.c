@@ -102,6 +102,8 @@ struct call {
 	struct vd_dtmf *dtmf;     /* in-band key presses (calls with a bot) */
 	uint64_t ring_deadline_us; /* monotonic: CANCEL if not answered by then */
 	uint64_t max_deadline_us;  /* monotonic: BYE if still talking then */
+	struct sa rtcp_peer;      /* where our sender reports go (unset: none) */
+	uint64_t rtcp_next_us;    /* monotonic: the next sender report */
 	struct vd_recorder *rec;
 	bool rec_handback;        /* rec is the order's: the ENDED event returns it */
 	uint64_t answer_us;       /* monotonic time of the answer */
@@ -154,6 +156,7 @@ struct loop {
 	uint64_t last_tick_ms;
 	uint16_t want_port, sip_port;
 	struct mbuf *txbuf;
+	struct mbuf *rtcpbuf;
 	struct vd_tel_stats live; /* this loop's thread only */
 	uint64_t published_us;
 	pthread_mutex_t stats_lock;
@@ -477,6 +480,38 @@ static void serve_slot(struct loop *l, int slot, uint64_t now)
 static void ring_timeout_h(struct call *c);
 static void max_call_h(struct call *c);
 
+/* RFC 3550 6.3: 5 s, randomized over [0.5, 1.5] so calls answered
+ * together do not report together. */
+static uint64_t rtcp_interval_us(void)
+{
+	return 2500000u + rand_u32() % 5000000u;
+}
+
+static int sdes_cname(struct mbuf *mb, void *arg)
+{
+	const struct call *c = arg;
+	return rtcp_sdes_encode(mb, rtp_sess_ssrc(c->rtp), 1, RTCP_SDES_CNAME, "voxdial");
+}
+
+/* One compound RTCP packet (SR + SDES CNAME) for a talking call. Sent from
+ * the sweep rather than libre's rtcp_start: its per-call timer goes into
+ * libre's sorted timer list, which every insertion walks (bench/cps). */
+static void rtcp_report(struct loop *l, struct call *c)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint32_t ntp_sec = (uint32_t)((uint64_t)ts.tv_sec + 2208988800u);   /* since 1900 */
+	uint32_t ntp_frac = (uint32_t)(((uint64_t)ts.tv_nsec << 32) / 1000000000u);
+	uint32_t packets = (uint32_t)(c->tx_pos / FRAME);
+	struct mbuf *mb = l->rtcpbuf;
+	mb->pos = mb->end = 0;
+	int err = rtcp_encode(mb, RTCP_SR, 0, rtp_sess_ssrc(c->rtp), ntp_sec, ntp_frac, c->ts, packets,
+			      (uint32_t)c->tx_pos, NULL, NULL);
+	if (!err) err = rtcp_encode(mb, RTCP_SDES, 1, sdes_cname, c);
+	mb->pos = 0;
+	if (!err) (void)udp_send(rtcp_sock(c->rtp), &c->rtcp_peer, mb);   /* a lost report is no failure */
+}
+
 /* Ring timeouts and maximum durations, checked by a sweep instead of two
  * libre timers per call: libre keeps timers in one sorted linked list that
  * every tmr_start walks (the 1 ms ticker's too), and with thousands of
@@ -490,6 +525,10 @@ static void sweep(struct loop *l, uint64_t now)
 		le = le->next;   /* c may end below */
 		if (!c->answer_us && now >= c->ring_deadline_us) ring_timeout_h(c);
 		else if (c->answer_us && now >= c->max_deadline_us) max_call_h(c);
+		else if (c->rtcp_next_us && now >= c->rtcp_next_us && !c->ended) {
+			rtcp_report(l, c);
+			c->rtcp_next_us = now + rtcp_interval_us();
+		}
 	}
 }
 
@@ -784,13 +823,9 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 	} else if (c->d.record_path[0] && vd_recorder_open(&c->rec, c->d.record_path) != 0)
 		vd_warn("tel", "call=%lld cannot record to %s", (long long)c->d.call_id, c->d.record_path);
 	/* RTCP sender reports to the peer's RTCP address (a=rtcp, else RTP
-	 * port + 1: RFC 3550 section 11, RFC 3605). */
-	struct sa rtcp_peer;
-	sdp_media_raddr_rtcp(c->sdpm, &rtcp_peer);
-	if (sa_isset(&rtcp_peer, SA_ALL)) {
-		rtcp_set_srate(c->rtp, 8000, 8000);
-		rtcp_start(c->rtp, "voxdial", &rtcp_peer);
-	}
+	 * port + 1: RFC 3550 section 11, RFC 3605), sent by the sweep. */
+	sdp_media_raddr_rtcp(c->sdpm, &c->rtcp_peer);
+	if (sa_isset(&c->rtcp_peer, SA_ALL)) c->rtcp_next_us = c->answer_us + rtcp_interval_us() / 2;
 	c->slot = l->next_slot;
 	l->next_slot = (l->next_slot + 1) % SLOTS;
 	list_append(&l->slots[c->slot], &c->slot_le, c);
@@ -1055,7 +1090,8 @@ static void *loop_main(void *arg)
 	}
 	if (!err) err = sipsess_listen(&l->sock, l->sip, SIP_HASH, NULL, NULL);
 	if (!err) l->txbuf = mbuf_alloc(RTP_HEADER_SIZE + FRAME);
-	if (!err && !l->txbuf) err = ENOMEM;
+	if (!err) l->rtcpbuf = mbuf_alloc(256);
+	if (!err && (!l->txbuf || !l->rtcpbuf)) err = ENOMEM;
 	if (!err) err = ticker_start(l);
 
 	pthread_mutex_lock(&t->lock);
@@ -1081,6 +1117,7 @@ static void *loop_main(void *arg)
 	l->sip = mem_deref(l->sip);
 	l->mq = mem_deref(l->mq);
 	l->txbuf = mem_deref(l->txbuf);
+	l->rtcpbuf = mem_deref(l->rtcpbuf);
 	while (l->dead.head) call_free(l->dead.head->data);
 	re_thread_close();
 	return NULL;

@@ -225,6 +225,10 @@ def lockout_human_case():
         t.ok(len(srs) >= 1, "RTCP sender reports reached the callee's RTCP port", len(callee.rtcp.packets))
         if srs and rtp:
             t.eq(int.from_bytes(srs[0][4:8], "big"), rtp[0][4], "the report's SSRC is the RTP stream's")
+            sent = int.from_bytes(srs[-1][20:24], "big")
+            t.ok(0 < sent <= len(callee.sink.packets), "the report counts the packets sent so far", sent)
+            t.ok(len(srs[0]) > 29 and srs[0][29] == 202 and b"voxdial" in srs[0][28:],
+                 "compound report: SR then SDES with the CNAME (RFC 3550 6.1)")
     finally:
         callee.close()
     srv.stop()
