@@ -34,7 +34,7 @@ import urllib.parse
 import wave
 
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer",
-                   "ERROR: ThreadSanitizer")
+                   "ERROR: ThreadSanitizer", "WARNING: ThreadSanitizer")
 
 
 def binary():
