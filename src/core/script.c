@@ -623,7 +623,8 @@ static int collect_name(void *arg, const char *name)
 struct use_check {
 	struct names *ns;
 	const struct bits *in;
-	const char *missing;
+	/* a copy: vd_script_each_var hands out names on its own stack */
+	char missing[VD_SCRIPT_MAX_NAME + 1];
 };
 
 static bool has(const struct bits *b, int i)
@@ -635,7 +636,7 @@ static int check_name(void *arg, const char *name)
 {
 	struct use_check *uc = arg;
 	if (has(uc->in, name_ix(uc->ns, name))) return 0;
-	uc->missing = name;
+	snprintf(uc->missing, sizeof uc->missing, "%s", name);
 	return 1;
 }
 
