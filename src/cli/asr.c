@@ -5,17 +5,22 @@
  *
  *   voxdial asr FILE.wav [--keywords yes,no,...] [--engine pocketsphinx|http]
  *                        [--url U] [--timeout-ms N] [--model-dir D]
+ *                        [--mode whole|stream]
  *       {"text":"yes","decode_ms":41}
  *   voxdial dtmf FILE.wav
  *       {"digits":"123#"}
  *
  * decode_ms is the recognition alone (the model is loaded before), i.e.
  * what the caller waits after the end of the utterance. The whole file is
- * one utterance. Exit codes: 0 ok, 1 the file or the engine failed, 2
+ * one utterance: given at once (whole), or as a call's stream (stream:
+ * 20 ms frames at ten times real time, decoded as they arrive; decode_ms
+ * is then the wait after the last frame). Exit codes: 0 ok, 1 the file or the engine failed, 2
  * usage error. */
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +70,50 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+struct done {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	int err;
+	char *out;
+	size_t size;
+};
+
+static void on_text(uint64_t tag, const char *text, int err, void *arg)
+{
+	(void)tag;
+	struct done *d = arg;
+	pthread_mutex_lock(&d->mu);
+	snprintf(d->out, d->size, "%s", text);
+	d->err = err;
+	d->done = true;
+	pthread_cond_signal(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+/* --stream: the file as a call would give it, 20 ms frames through a
+ * stream (each 2 ms after the last, ten times real time, so that the
+ * decoder works while it "arrives"); *t0 is the end of the audio. */
+static int stream(struct vd_asr *a, const int16_t *pcm, size_t n, const char *const *kw,
+		  size_t nkw, char *out, size_t size, struct timespec *t0)
+{
+	struct done d = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
+			 .out = out, .size = size};
+	struct vd_asr_stream *st;
+	int err = vd_asr_stream_begin(a, &st, 0, kw, nkw, on_text, &d);
+	if (err) return err;
+	for (size_t i = 0; i < n; i += 160) {
+		(void)vd_asr_stream_feed(st, pcm + i, n - i < 160 ? n - i : 160);
+		nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL);
+	}
+	clock_gettime(CLOCK_MONOTONIC, t0);
+	vd_asr_stream_end(st);
+	pthread_mutex_lock(&d.mu);
+	while (!d.done) pthread_cond_wait(&d.cv, &d.mu);
+	pthread_mutex_unlock(&d.mu);
+	return d.err;
+}
+
 int vd_cmd_asr(int argc, char **argv)
 {
 	const char *path = file_arg(argc, argv);
@@ -87,6 +136,11 @@ int vd_cmd_asr(int argc, char **argv)
 	if (strcmp(p.engine, "pocketsphinx") && strcmp(p.engine, "http"))
 		return usage_err("asr: --engine is pocketsphinx or http");
 	if (!strcmp(p.engine, "http") && !p.url) return usage_err("asr: --engine http needs --url");
+	const char *mode = vd_cli_flag(argc, argv, "--mode", NULL, "whole");
+	if (strcmp(mode, "whole") && strcmp(mode, "stream"))
+		return usage_err("asr: --mode is whole or stream");
+	bool streamed = !strcmp(mode, "stream");
+	if (streamed) p.live = VD_ASR_LIVE_ALWAYS;
 
 	/* --keywords a,b c,d: split on commas, in a copy */
 	const char *list = vd_cli_flag(argc, argv, "--keywords", NULL, "");
@@ -119,8 +173,12 @@ int vd_cmd_asr(int argc, char **argv)
 	}
 	char text[1024];
 	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = vd_asr_recognize(a, pcm, n, kw, nkw, text, sizeof text);
+	if (streamed) {
+		err = stream(a, pcm, n, kw, nkw, text, sizeof text, &t0);
+	} else {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		err = vd_asr_recognize(a, pcm, n, kw, nkw, text, sizeof text);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (err) {
 		fprintf(stderr, "voxdial: asr: %s: %s\n", path, strerror(-err));

@@ -17,12 +17,21 @@
  *                   lines of glue. Russian, or any language PocketSphinx
  *                   has no model for here, needs this engine.
  *
+ * Two ways in: a whole utterance (vd_asr_submit), or a stream
+ * (vd_asr_stream_begin, _feed as the callee speaks, _end), which a
+ * pocketsphinx decoder may decode while the audio arrives, so that only
+ * the last ~100 ms are left to do when the utterance ends.
+ *
  * Threading: recognition is CPU work (or a network round trip) and never
- * runs on the caller's thread. vd_asr_open starts `workers` threads, each
- * owning one engine instance (one decoder); vd_asr_submit only copies the
- * audio into a bounded queue and returns. The handler runs on a worker
- * thread: it must not block for long and must reach the call's thread
- * through its own queue (mqueue), as STYLE.md requires.
+ * runs on the caller's thread. vd_asr_open starts `workers` threads and
+ * opens as many engine instances; pocketsphinx opens more, up to
+ * `decoders`, as concurrent streams need them (a decoder serves one
+ * utterance at a time, from its begin to its end). Streams waiting for a
+ * decoder keep their audio and are decoded whole once one is free. The
+ * caller's side only copies audio into the stream or queue and returns.
+ * The handler runs on a worker thread: it must not block for long and must
+ * reach the call's thread through its own queue (mqueue), as STYLE.md
+ * requires.
  *
  * Lifetimes: `params` strings are copied by vd_asr_open. vd_asr_submit
  * copies the audio and the keywords, so the caller may free both as soon
@@ -47,12 +56,31 @@ struct vd_asr_params {
 				  * /usr/share/pocketsphinx/model/en-us */
 	const char *url;         /* http: where utterances are POSTed */
 	unsigned workers;        /* engine threads; 0: 2; at most 64 */
-	unsigned queue_max;      /* utterances waiting for a worker; 0: 32 */
+	unsigned decoders;       /* pocketsphinx: decoders at most (~30 MB
+				  * each), opened as concurrent streams need
+				  * them; 0: 8; never fewer than workers. The
+				  * http engine has one instance per worker */
+	unsigned queue_max;      /* utterances waiting for a decoder; 0: 32 */
+	int live;                /* pocketsphinx, which streams decode while
+				  * they arrive (VD_ASR_LIVE_*, below) */
 	unsigned timeout_ms;     /* http: per request; 0: 3000 */
 	unsigned keyword_weight; /* pocketsphinx: how much a keyword is preferred
 				  * to the garbage words; higher finds more
 				  * keywords and more false ones (measured in
 				  * docs/internals/asr.md); 0: 1 */
+};
+
+/* Which streams a pocketsphinx decoder works on while they arrive. A
+ * stream decoded live is normalised by the mean of its first second,
+ * which hears a few keywords less than the whole utterance's mean (the
+ * model's training) on bench/asr (docs/internals/asr.md); a stream decoded
+ * whole waits for its end and for a worker. */
+enum {
+	VD_ASR_LIVE_AUTO = 0, /* live only when it begins with `workers` or more
+			       * streams open: the cores could not keep up
+			       * with whole decodes all ending at once */
+	VD_ASR_LIVE_ALWAYS,
+	VD_ASR_LIVE_NEVER,    /* as the http engine */
 };
 
 /* The longest utterance accepted (samples): 30 s. Longer is -E2BIG. */
@@ -69,14 +97,17 @@ int vd_asr_open(struct vd_asr **out, const struct vd_asr_params *p);
 
 /* Stops and joins the workers (an utterance being decoded finishes first,
  * and its handler runs), then calls the handler of every utterance still
- * queued with err -ECANCELED, on this thread, and frees everything. NULL
- * is a no-op. Not from a handler. */
+ * queued and every stream still open with err -ECANCELED, on this thread,
+ * and frees everything but the streams their owners still hold: those
+ * owners may only end or cancel them afterwards (which frees them). NULL
+ * is a no-op. Not from a handler, nor while an owner is using a stream. */
 void vd_asr_close(struct vd_asr *a);
 
 /* The result of one utterance, on a worker thread: `text` the words heard
  * (lower case, space-separated, "" for nothing), err 0; or text "" and a
  * negative errno (-EIO the engine or the server failed, -ETIMEDOUT,
- * -ECANCELED). */
+ * -ECANCELED, -EAGAIN a stream of the http engine ended with its queue
+ * full, -ENOMEM). */
 typedef void(vd_asr_result_h)(uint64_t tag, const char *text, int err, void *arg);
 
 /* Queues one utterance: `n` samples of 8 kHz mono audio (copied), with the
@@ -88,6 +119,44 @@ typedef void(vd_asr_result_h)(uint64_t tag, const char *text, int err, void *arg
  * thread. */
 int vd_asr_submit(struct vd_asr *a, uint64_t tag, const int16_t *pcm, size_t n,
 		  const char *const *keywords, size_t nkeywords, vd_asr_result_h *h, void *arg);
+
+/* ---- streams: an utterance decoded as it is spoken ---- */
+
+struct vd_asr_stream;
+
+/* The most streams open at once (begun, not yet answered); more is -EAGAIN.
+ * Each holds its audio (at most VD_ASR_MAX_SAMPLES) until answered. */
+#define VD_ASR_MAX_STREAMS 1024
+
+/* Opens the recognition of one utterance whose audio follows through
+ * vd_asr_stream_feed and which vd_asr_stream_end completes; keywords as in
+ * vd_asr_submit (copied). A stream decoded live (params.live) is bound to
+ * a free decoder at once, which decodes the audio as it arrives; without
+ * one it waits (its audio kept) and catches up once a decoder frees. Other
+ * streams are decoded whole after their end. Never blocks: 0 and *out;
+ * -EAGAIN (queue_max streams already wait for a decoder, or
+ * VD_ASR_MAX_STREAMS are open), -EINVAL, -ENOMEM, -ECANCELED (closing).
+ * On success the handler is called exactly once: with the text after
+ * vd_asr_stream_end, or with -ECANCELED after vd_asr_stream_cancel or
+ * from vd_asr_close; never before the stream is ended or cancelled
+ * (except by close). Any thread; the stream is then its owner's, used by
+ * one thread at a time, and any number of owners may work concurrently. */
+int vd_asr_stream_begin(struct vd_asr *a, struct vd_asr_stream **out, uint64_t tag,
+			const char *const *keywords, size_t nkeywords, vd_asr_result_h *h,
+			void *arg);
+
+/* Appends `n` samples of 8 kHz audio (copied; cheap: a memcpy, a mutex
+ * and a signal every 100 ms of audio). 0; -E2BIG past VD_ASR_MAX_SAMPLES
+ * (the rest is dropped), -ENOMEM, -ECANCELED (the service closed). */
+int vd_asr_stream_feed(struct vd_asr_stream *s, const int16_t *pcm, size_t n);
+
+/* The utterance is complete: its text comes to the handler. The stream is
+ * no longer the caller's. */
+void vd_asr_stream_end(struct vd_asr_stream *s);
+
+/* Drops the utterance: the handler gets -ECANCELED (on this thread or a
+ * worker). The stream is no longer the caller's. */
+void vd_asr_stream_cancel(struct vd_asr_stream *s);
 
 /* The synchronous form for the CLI and tests: queues the utterance (waiting
  * for room) and blocks until its text is in `out` (`size` bytes, always

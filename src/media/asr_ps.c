@@ -8,8 +8,11 @@
  *   utterance is resampled to 16 kHz and the empty 4-8 kHz band filled
  *   with steady low noise: a constant there is removed by the per-utterance
  *   cepstral mean normalisation, whereas near-digital-silence makes those
- *   filters' log energies swing wildly. The whole utterance is decoded at
- *   once (full_utt), so the normalisation uses its true mean.
+ *   filters' log energies swing wildly. An utterance given whole is
+ *   decoded at once (full_utt), so the normalisation uses its true mean;
+ *   a stream is decoded as it comes (start/feed/finish) from its second
+ *   second on, normalised by the mean of its first second (go_live;
+ *   measured in docs/internals/asr.md).
  * - Keywords. A JSGF grammar: any sequence of the keywords and of ~130
  *   common English words that absorb whatever else is said ("garbage"),
  *   the keywords weighted by keyword_weight. Keyword spotting (ps_set_kws)
@@ -34,6 +37,9 @@
 #include <jsgf.h>
 #include <fsg_model.h>
 #include <err.h>
+#include <feat.h>
+#include <fe.h>
+#include <ckd_alloc.h>
 #include <speex/speex_resampler.h>
 
 #include "media/asr_int.h"
@@ -43,6 +49,10 @@
 #define GRAMMAR_MAX 16384
 #define SKIPPED_MAX 64      /* unknown keywords remembered so each is logged once */
 #define NOISE_FILL 1000.0f  /* rms of the 4-8 kHz fill, before shaping */
+#define UP_CAP (2 * VD_ASR_STREAM_PIECE + 64) /* 16 kHz samples of one piece */
+#define HEAD 8000           /* 8 kHz samples (1 s) whose cepstral mean starts a
+			     * stream's normalisation (docs/internals/asr.md) */
+#define HEAD_CAP (2 * HEAD + UP_CAP) /* 16 kHz: HEAD and the piece that crossed it */
 
 /* Words that absorb speech that is not a keyword. Short, frequent words of
  * phone answers; a word that is part of a keyword is left out. */
@@ -66,7 +76,17 @@ static const char *const garbage[] = {
 struct ps {
 	ps_decoder_t *ps;
 	cmd_ln_t *cfg;
-	SpeexResamplerState *rs;
+	SpeexResamplerState *rs, *rs_noise; /* the audio, the 4-8 kHz fill */
+	uint32_t lcg;                 /* the fill's noise generator */
+	int16_t *noise8, *noise, *up; /* scratch of one piece (up: 16 kHz) */
+	cmn_type_t cmn_batch;         /* the model's normalisation, for whole
+				       * utterances (live decoding switches the
+				       * decoder to CMN_LIVE for good) */
+	bool idle;                    /* this stream has nothing to find */
+	bool kw_search;               /* the current utterance uses the grammar */
+	int16_t *head;                /* a stream's first HEAD samples, 16 kHz */
+	size_t head_n, head_in;       /* ... at 16 kHz, at 8 kHz */
+	bool live;                    /* the stream's utterance is open */
 	char *lm_path;                /* the language model, loaded on first use */
 	bool lm_loaded;
 	bool have_garbage[NGARBAGE];  /* in the dictionary */
@@ -95,6 +115,11 @@ static void ps_close(void *p)
 	if (s->ps) ps_free(s->ps);
 	if (s->cfg) cmd_ln_free_r(s->cfg);
 	if (s->rs) speex_resampler_destroy(s->rs);
+	if (s->rs_noise) speex_resampler_destroy(s->rs_noise);
+	free(s->noise8);
+	free(s->noise);
+	free(s->up);
+	free(s->head);
 	for (size_t i = 0; i < s->nkw; i++) free(s->kw[i]);
 	free(s->kw);
 	free(s->kwset);
@@ -131,7 +156,14 @@ static int ps_open(void **out, const struct vd_asr_params *p)
 	s->lm_path = strdup(lm);
 	int rerr = 0;
 	s->rs = speex_resampler_init(1, 8000, 16000, 5, &rerr);
-	if (!s->grammar || !s->rs || !s->lm_path) err = -ENOMEM;
+	s->rs_noise = speex_resampler_init(1, 8000, 16000, 5, &rerr);
+	s->noise8 = malloc(VD_ASR_STREAM_PIECE * sizeof *s->noise8);
+	s->noise = malloc(UP_CAP * sizeof *s->noise);
+	s->up = malloc(UP_CAP * sizeof *s->up);
+	s->head = malloc(HEAD_CAP * sizeof *s->head);
+	if (!s->grammar || !s->rs || !s->rs_noise || !s->lm_path || !s->noise8 || !s->noise || !s->up ||
+	    !s->head)
+		err = -ENOMEM;
 	if (!err) {
 		pthread_mutex_lock(&init_mu);
 		/* Beams narrower than the defaults (1e-48, 7e-29): 40 % less CPU
@@ -143,6 +175,7 @@ static int ps_open(void **out, const struct vd_asr_params *p)
 		if (!s->ps) err = -EIO;
 	}
 	for (size_t i = 0; !err && i < NGARBAGE; i++) s->have_garbage[i] = in_dict(s->ps, garbage[i]);
+	if (!err) s->cmn_batch = ps_get_feat(s->ps)->cmn;
 	if (err) {
 		vd_err("asr", "pocketsphinx failed to start dir=%s", dir);
 		ps_close(s);
@@ -277,40 +310,35 @@ static int use_keywords(struct ps *s, const char *const *kw, size_t nkw)
 }
 
 /* 8 kHz to 16 kHz, then the 4-8 kHz band filled: low-passed noise (white
- * noise through the same resampler) moved up by multiplying it with
- * (-1)^n, which mirrors its spectrum around 4 kHz. Deterministic. */
-static int16_t *widen(struct ps *s, const int16_t *pcm, size_t n, size_t *out_n)
+ * noise through a second resampler) moved up by multiplying it with
+ * (-1)^n, which mirrors its spectrum around 4 kHz. Deterministic from
+ * widen_reset on, whatever the pieces' sizes. */
+static void widen_reset(struct ps *s)
 {
-	spx_uint32_t cap = (spx_uint32_t)(2 * n + 64);
-	int16_t *up = malloc(cap * sizeof *up), *noise8 = malloc(n * sizeof *noise8),
-		*noise = malloc(cap * sizeof *noise);
-	if (!up || !noise8 || !noise) {
-		free(up);
-		free(noise8);
-		free(noise);
-		return NULL;
-	}
-	spx_uint32_t in = (spx_uint32_t)n, out = cap;
 	speex_resampler_reset_mem(s->rs);
-	speex_resampler_process_int(s->rs, 0, pcm, &in, up, &out);
+	speex_resampler_reset_mem(s->rs_noise);
+	s->lcg = 12345u;
+}
+
+/* One piece (n <= VD_ASR_STREAM_PIECE) into out (UP_CAP); returns the
+ * samples written. */
+static size_t widen(struct ps *s, const int16_t *pcm, size_t n, int16_t *out)
+{
+	spx_uint32_t in = (spx_uint32_t)n, outn = UP_CAP;
+	speex_resampler_process_int(s->rs, 0, pcm, &in, out, &outn);
 	/* Uniform noise from an LCG; rms of U(-a, a) is a/sqrt(3). */
-	uint32_t x = 12345u;
 	float amp = NOISE_FILL * 1.7320508f;
 	for (size_t i = 0; i < n; i++) {
-		x = x * 1664525u + 1013904223u;
-		noise8[i] = (int16_t)(((float)(x >> 8) / 8388608.0f - 1.0f) * amp);
+		s->lcg = s->lcg * 1664525u + 1013904223u;
+		s->noise8[i] = (int16_t)(((float)(s->lcg >> 8) / 8388608.0f - 1.0f) * amp);
 	}
-	spx_uint32_t in2 = (spx_uint32_t)n, out2 = cap;
-	speex_resampler_reset_mem(s->rs);
-	speex_resampler_process_int(s->rs, 0, noise8, &in2, noise, &out2);
-	for (spx_uint32_t i = 0; i < out && i < out2; i++) {
-		int v = up[i] + ((i & 1) ? -noise[i] : noise[i]);
-		up[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+	spx_uint32_t in2 = (spx_uint32_t)n, out2 = UP_CAP;
+	speex_resampler_process_int(s->rs_noise, 0, s->noise8, &in2, s->noise, &out2);
+	for (spx_uint32_t i = 0; i < outn && i < out2; i++) {
+		int v = out[i] + ((i & 1) ? -s->noise[i] : s->noise[i]);
+		out[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
 	}
-	free(noise8);
-	free(noise);
-	*out_n = out;
-	return up;
+	return outn;
 }
 
 /* Keeps the words of hyp that belong to keywords, in order. */
@@ -331,18 +359,19 @@ static void keep_keywords(const struct ps *s, const char *hyp, char *out, size_t
 	}
 }
 
-static int ps_recognize(void *inst, const int16_t *pcm, size_t n, const char *const *kw,
-			size_t nkw, char *out, size_t size)
+/* Makes the search for these keywords (or the free language model)
+ * current. *idle: none of the keywords can be recognized here, there is
+ * nothing to find. */
+static int prepare(struct ps *s, const char *const *kw, size_t nkw, bool *idle)
 {
-	struct ps *s = inst;
+	*idle = false;
 	int err = nkw ? use_keywords(s, kw, nkw) : 0;
 	if (err) {
 		drop_keywords(s);
 		return err;
 	}
 	if (nkw && !s->grammar_ok) {
-		/* none of the keywords can be recognized here: nothing to find */
-		out[0] = '\0';
+		*idle = true;
 		return 0;
 	}
 	bool grammar = nkw > 0;
@@ -354,20 +383,139 @@ static int ps_recognize(void *inst, const int16_t *pcm, size_t n, const char *co
 		s->lm_loaded = true;
 	}
 	if (ps_set_search(s->ps, grammar ? "kw" : "free") < 0) return -EIO;
-	size_t wn;
-	int16_t *wide = widen(s, pcm, n, &wn);
+	s->kw_search = grammar;
+	return 0;
+}
+
+/* The text of the utterance just ended. */
+static void result(struct ps *s, char *out, size_t size)
+{
+	const char *hyp = ps_get_hyp(s->ps, NULL);
+	if (!hyp) hyp = "";
+	if (s->kw_search) keep_keywords(s, hyp, out, size);
+	else snprintf(out, size, "%s", hyp);
+}
+
+static int ps_recognize(void *inst, const int16_t *pcm, size_t n, const char *const *kw,
+			size_t nkw, char *out, size_t size)
+{
+	struct ps *s = inst;
+	bool idle;
+	out[0] = '\0';
+	int err = prepare(s, kw, nkw, &idle);
+	if (err || idle) return err;
+	size_t pieces = (n + VD_ASR_STREAM_PIECE - 1) / VD_ASR_STREAM_PIECE;
+	int16_t *wide = malloc(pieces * UP_CAP * sizeof *wide);
 	if (!wide) return -ENOMEM;
+	size_t wn = 0;
+	widen_reset(s);
+	for (size_t i = 0; i < n; i += VD_ASR_STREAM_PIECE) {
+		size_t k = n - i < VD_ASR_STREAM_PIECE ? n - i : VD_ASR_STREAM_PIECE;
+		wn += widen(s, pcm + i, k, wide + wn);
+	}
+	/* the whole utterance's mean, as the model was trained */
+	ps_get_feat(s->ps)->cmn = s->cmn_batch;
 	err = -EIO;
 	if (ps_start_utt(s->ps) >= 0) {
 		int r = ps_process_raw(s->ps, wide, wn, FALSE, TRUE);
 		if (ps_end_utt(s->ps) >= 0 && r >= 0) err = 0;
 	}
 	free(wide);
-	if (err) return err;
-	const char *hyp = ps_get_hyp(s->ps, NULL);
-	if (!hyp) hyp = "";
-	if (grammar) keep_keywords(s, hyp, out, size);
-	else snprintf(out, size, "%s", hyp);
+	if (!err) result(s, out, size);
+	return err;
+}
+
+/* The mean cepstrum of pcm (16 kHz), computed by the decoder's own front
+ * end (whose state ps_start_utt resets), over the frames it keeps. */
+static int head_mean(struct ps *s, const int16_t *pcm, size_t n, mfcc_t *mean, int len)
+{
+	fe_t *fe = ps_get_fe(s->ps);
+	int32 nfr = 0, last = 0;
+	const int16 *p = pcm;
+	size_t ns = n;
+	if (fe_start_utt(fe) < 0 || fe_process_frames(fe, &p, &ns, NULL, &nfr, NULL) < 0) return -EIO;
+	mfcc_t **cep = (mfcc_t **)ckd_calloc_2d((size_t)nfr + 1, (size_t)len, sizeof(mfcc_t));
+	p = pcm;
+	ns = n;
+	int r = fe_process_frames(fe, &p, &ns, cep, &nfr, NULL);
+	if (r >= 0) r = fe_end_utt(fe, cep[nfr], &last);
+	int total = nfr + last;
+	for (int k = 0; k < len; k++) {
+		double sum = 0;
+		for (int f = 0; f < total; f++) sum += cep[f][k];
+		mean[k] = total ? (mfcc_t)(sum / total) : 0;
+	}
+	ckd_free_2d((void **)cep);
+	return r < 0 || !total ? -EIO : 0;
+}
+
+/* Opens the live utterance once HEAD samples are in, and decodes them.
+ * Live normalisation (the library switches to it when an utterance is not
+ * given whole) subtracts a mean fixed for the utterance; it starts from
+ * the mean of the head, the nearest estimate of the whole utterance's
+ * mean the model expects. The library's own start (the model's -cmninit,
+ * then the mean of the decoder's earlier utterances, of other callers)
+ * missed "an operator, please" on a fresh decoder and had twice the false
+ * alarms on bench/asr; a head of 300-500 ms is mostly the pre-roll's
+ * silence and did worse (asr.md). */
+static int go_live(struct ps *s)
+{
+	feat_t *f = ps_get_feat(s->ps);
+	mfcc_t mean[64];
+	int len = fe_get_output_size(ps_get_fe(s->ps));
+	if (len > 64 || len != f->cmn_struct->veclen) return -EIO;
+	if (head_mean(s, s->head, s->head_n, mean, len) == 0) cmn_live_set(f->cmn_struct, mean);
+	if (ps_start_utt(s->ps) < 0) return -EIO;
+	s->live = true;
+	return ps_process_raw(s->ps, s->head, s->head_n, FALSE, FALSE) >= 0 ? 0 : -EIO;
+}
+
+/* A stream: its first HEAD samples are only kept (widened), then decoded
+ * at once and the rest as it comes; a shorter one is decoded whole at
+ * its end. */
+static int ps_start(void *inst, const char *const *kw, size_t nkw)
+{
+	struct ps *s = inst;
+	int err = prepare(s, kw, nkw, &s->idle);
+	if (err || s->idle) return err;
+	widen_reset(s);
+	s->head_n = s->head_in = 0;
+	s->live = false;
+	return 0;
+}
+
+static int ps_feed(void *inst, const int16_t *pcm, size_t n)
+{
+	struct ps *s = inst;
+	if (s->idle) return 0;
+	size_t wn = widen(s, pcm, n, s->up);
+	if (s->live) return ps_process_raw(s->ps, s->up, wn, FALSE, FALSE) >= 0 ? 0 : -EIO;
+	memcpy(s->head + s->head_n, s->up, wn * sizeof *s->up);
+	s->head_n += wn;
+	s->head_in += n;
+	return s->head_in >= HEAD ? go_live(s) : 0;
+}
+
+static int ps_finish(void *inst, char *out, size_t size)
+{
+	struct ps *s = inst;
+	out[0] = '\0';
+	if (s->idle) {
+		s->idle = false;
+		return 0;
+	}
+	if (!s->live) {
+		/* shorter than HEAD: decoded whole, normalised by its own mean */
+		ps_get_feat(s->ps)->cmn = s->cmn_batch;
+		if (ps_start_utt(s->ps) < 0) return -EIO;
+		int r = ps_process_raw(s->ps, s->head, s->head_n, FALSE, TRUE);
+		if (ps_end_utt(s->ps) < 0 || r < 0) return -EIO;
+		result(s, out, size);
+		return 0;
+	}
+	s->live = false;
+	if (ps_end_utt(s->ps) < 0) return -EIO;
+	result(s, out, size);
 	return 0;
 }
 
@@ -376,4 +524,7 @@ const struct vd_asr_engine vd_asr_pocketsphinx = {
 	.open = ps_open,
 	.close = ps_close,
 	.recognize = ps_recognize,
+	.start = ps_start,
+	.feed = ps_feed,
+	.finish = ps_finish,
 };

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "media/asr.h"
 #include "media/tts.h"
@@ -184,6 +185,231 @@ static void parallel(void)
 	vd_pcm_unref(yes);
 }
 
+/* ---- streams ---- */
+
+struct result {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int calls, err;
+	char text[64];
+};
+
+static void on_stream(uint64_t tag, const char *text, int err, void *arg)
+{
+	(void)tag;
+	struct result *r = arg;
+	pthread_mutex_lock(&r->mu);
+	r->calls++;
+	r->err = err;
+	snprintf(r->text, sizeof r->text, "%s", text);
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void result_init(struct result *r)
+{
+	*r = (struct result){.calls = 0};
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+}
+
+static void wait_for(struct result *r)
+{
+	pthread_mutex_lock(&r->mu);
+	while (!r->calls) pthread_cond_wait(&r->cv, &r->mu);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void nap_ms(long ms)
+{
+	nanosleep(&(struct timespec){.tv_nsec = ms * 1000000}, NULL);
+}
+
+/* Feeds the utterance in 20 ms frames, `nap` ms apart, as a call does
+ * (faster than real time). */
+static void feed_frames(struct vd_asr_stream *st, const struct vd_pcm *p, size_t from, size_t to, long nap)
+{
+	for (size_t i = from; i < to; i += 160) {
+		CHECK_INT(vd_asr_stream_feed(st, p->samples + i, to - i < 160 ? to - i : 160), 0);
+		if (nap) nap_ms(nap);
+	}
+}
+
+/* One stream decoded while it arrives finds the keyword; so does the same
+ * stream decoded once it ends. */
+static void stream_basic(int live)
+{
+	struct vd_asr *a;
+	struct vd_asr_params p = {.workers = 1, .live = live};
+	CHECK_INT(vd_asr_open(&a, &p), 0);
+	struct vd_pcm *yes = say("yes");
+	if (!yes) {
+		vd_asr_close(a);
+		return;
+	}
+	const char *kw[] = {"yes", "no"};
+	for (int round = 0; round < 2; round++) {   /* the decoder is reused */
+		struct result r;
+		result_init(&r);
+		struct vd_asr_stream *st;
+		CHECK_INT(vd_asr_stream_begin(a, &st, 7, kw, 2, on_stream, &r), 0);
+		feed_frames(st, yes, 0, yes->nsamples, 1);
+		CHECK_INT(r.calls, 0);                  /* never before the end */
+		vd_asr_stream_end(st);
+		wait_for(&r);
+		CHECK_INT(r.calls, 1);
+		CHECK_INT(r.err, 0);
+		CHECK_STR(r.text, "yes");
+	}
+	/* a stream ended without audio hears nothing */
+	struct result r;
+	result_init(&r);
+	struct vd_asr_stream *st;
+	CHECK_INT(vd_asr_stream_begin(a, &st, 7, kw, 2, on_stream, &r), 0);
+	vd_asr_stream_end(st);
+	wait_for(&r);
+	CHECK_INT(r.err, 0);
+	CHECK_STR(r.text, "");
+	/* whole utterances still work on a decoder that streamed */
+	char text[64];
+	CHECK_INT(vd_asr_recognize(a, yes->samples, yes->nsamples, kw, 2, text, sizeof text), 0);
+	CHECK_STR(text, "yes");
+	vd_asr_close(a);
+	vd_pcm_unref(yes);
+}
+
+/* One decoder, three streams at once: the first is bound, the second
+ * waits (its audio kept) and gets the decoder when the first ends, the
+ * third finds the queue full. A cancelled waiting stream is answered at
+ * once; a cancelled bound one by a worker. */
+static void stream_waiting(void)
+{
+	struct vd_asr *a;
+	struct vd_asr_params p = {.workers = 1, .decoders = 1, .queue_max = 1,
+				  .live = VD_ASR_LIVE_ALWAYS};
+	CHECK_INT(vd_asr_open(&a, &p), 0);
+	struct vd_pcm *yes = say("yes"), *no = say("operator");
+	if (!yes || !no) {
+		vd_asr_close(a);
+		vd_pcm_unref(yes);
+		vd_pcm_unref(no);
+		return;
+	}
+	const char *kw[] = {"yes", "operator"};
+	struct result r1, r2, r3;
+	result_init(&r1);
+	result_init(&r2);
+	result_init(&r3);
+	struct vd_asr_stream *s1, *s2, *s3;
+	CHECK_INT(vd_asr_stream_begin(a, &s1, 1, kw, 2, on_stream, &r1), 0);
+	CHECK_INT(vd_asr_stream_begin(a, &s2, 2, kw, 2, on_stream, &r2), 0);
+	CHECK_INT(vd_asr_stream_begin(a, &s3, 3, kw, 2, on_stream, &r3), -EAGAIN);
+	size_t half = no->nsamples / 2;
+	feed_frames(s1, yes, 0, yes->nsamples, 0);
+	feed_frames(s2, no, 0, half, 0);
+	vd_asr_stream_end(s1);
+	wait_for(&r1);
+	CHECK_STR(r1.text, "yes");
+	feed_frames(s2, no, half, no->nsamples, 1);   /* decoded from the start once bound */
+	vd_asr_stream_end(s2);
+	wait_for(&r2);
+	CHECK_INT(r2.err, 0);
+	CHECK_STR(r2.text, "operator");
+
+	/* cancel: a bound stream, then one waiting behind it */
+	result_init(&r1);
+	result_init(&r2);
+	CHECK_INT(vd_asr_stream_begin(a, &s1, 1, kw, 2, on_stream, &r1), 0);
+	CHECK_INT(vd_asr_stream_begin(a, &s2, 2, kw, 2, on_stream, &r2), 0);
+	feed_frames(s1, yes, 0, yes->nsamples, 0);
+	feed_frames(s2, yes, 0, yes->nsamples, 0);
+	vd_asr_stream_cancel(s2);
+	CHECK_INT(r2.calls, 1);                    /* never had a decoder: at once */
+	CHECK_INT(r2.err, -ECANCELED);
+	vd_asr_stream_cancel(s1);
+	wait_for(&r1);
+	CHECK_INT(r1.err, -ECANCELED);
+	/* the decoder is free again and decodes a whole utterance */
+	char text[64];
+	CHECK_INT(vd_asr_recognize(a, no->samples, no->nsamples, kw, 2, text, sizeof text), 0);
+	CHECK_STR(text, "operator");
+
+	/* closing with streams open: their handlers run with -ECANCELED, and
+	 * their owners may still end or cancel them (which frees them) */
+	result_init(&r1);
+	result_init(&r2);
+	CHECK_INT(vd_asr_stream_begin(a, &s1, 1, kw, 2, on_stream, &r1), 0);
+	CHECK_INT(vd_asr_stream_begin(a, &s2, 2, kw, 2, on_stream, &r2), 0);
+	feed_frames(s1, yes, 0, yes->nsamples, 0);
+	vd_asr_close(a);
+	CHECK_INT(r1.calls, 1);
+	CHECK_INT(r1.err, -ECANCELED);
+	CHECK_INT(r2.calls, 1);
+	CHECK_INT(r2.err, -ECANCELED);
+	CHECK_INT(vd_asr_stream_feed(s1, yes->samples, 160), -ECANCELED);
+	vd_asr_stream_end(s1);
+	vd_asr_stream_cancel(s2);
+	CHECK_INT(r1.calls, 1);
+	CHECK_INT(r2.calls, 1);
+	vd_pcm_unref(yes);
+	vd_pcm_unref(no);
+}
+
+struct talker {
+	struct vd_asr *a;
+	const struct vd_pcm *pcm;
+	struct result r;
+	int begin_err;
+};
+
+static void *talk(void *arg)
+{
+	struct talker *t = arg;
+	const char *kw[] = {"no", "yes", "operator"};
+	struct vd_asr_stream *st;
+	t->begin_err = vd_asr_stream_begin(t->a, &st, 0, kw, 3, on_stream, &t->r);
+	if (t->begin_err) return NULL;
+	feed_frames(st, t->pcm, 0, t->pcm->nsamples, 2);
+	vd_asr_stream_end(st);
+	wait_for(&t->r);
+	return NULL;
+}
+
+/* Eight callers talking at once from their own threads (as several
+ * telephony loops would) on two workers and at most four decoders, live
+ * decoding as the load asks (VD_ASR_LIVE_AUTO): every stream is answered
+ * once, with the keyword, whether decoded whole, live, or live after
+ * waiting for a decoder. */
+static void stream_concurrent(void)
+{
+	struct vd_asr *a;
+	struct vd_asr_params p = {.workers = 2, .decoders = 4};
+	CHECK_INT(vd_asr_open(&a, &p), 0);
+	struct vd_pcm *yes = say("yes");
+	if (!yes) {
+		vd_asr_close(a);
+		return;
+	}
+	struct talker t[8];
+	pthread_t th[8];
+	for (int i = 0; i < 8; i++) {
+		t[i] = (struct talker){.a = a, .pcm = yes};
+		result_init(&t[i].r);
+		CHECK_INT(pthread_create(&th[i], NULL, talk, &t[i]), 0);
+	}
+	int right = 0;
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		CHECK_INT(t[i].begin_err, 0);
+		CHECK_INT(t[i].r.calls, 1);
+		CHECK_INT(t[i].r.err, 0);
+		right += !strcmp(t[i].r.text, "yes");
+	}
+	CHECK_INT(right, 8);
+	vd_asr_close(a);
+	vd_pcm_unref(yes);
+}
+
 int main(void)
 {
 	open_errors();
@@ -196,5 +422,9 @@ int main(void)
 	}
 	queue_and_close();
 	parallel();
+	stream_basic(VD_ASR_LIVE_ALWAYS);
+	stream_basic(VD_ASR_LIVE_NEVER);
+	stream_waiting();
+	stream_concurrent();
 	return vt_done();
 }
