@@ -6,12 +6,15 @@
  * calibrated when an ask starts listening. An utterance starts after
  * ONSET_FRAMES speech frames in a row (a click or a cough of one frame is
  * not one) and takes the PREROLL before it, since the onset is known only
- * after the fact; it ends after EOU_MS without speech. Recognition starts
+ * after the fact; it ends after EOU_MS without speech. The host's
+ * recognizer gets the utterance as a stream, from the onset on (pre-roll
+ * first), so it decodes while the callee speaks. The stream is ended
  * early, speculatively, after SPEC_MS of silence: if the callee goes on
- * talking that result is dropped, else it is often back by the end of the
- * utterance, which takes the decode out of the bot's response time. It then goes to the
- * host's recognizer; the listen timeout does not run while the callee
- * speaks or the recognizer works.
+ * talking that result is dropped and a new stream is fed the whole
+ * utterance so far and what follows; else the text is usually back before
+ * the end of the utterance, which takes the decode out of the bot's
+ * response time. The listen timeout does not run while the callee speaks
+ * or the recognizer works.
  *
  * Barge-in: speech (or a key) during an ask's prompt stops the prompt; the
  * interpreter accepts the answer in that phase without a prompt_done. */
@@ -81,6 +84,7 @@ struct vd_bot {
 	int16_t *utt;
 	size_t utt_n, utt_cap;
 	bool asr_wait;          /* the utterance ended: its text is awaited */
+	bool stream;            /* a recognition stream (seq_asr) is open */
 	bool spec_pending;      /* a speculative recognition of seq_asr is under way */
 	bool spec_done;         /* ... and its text is in spec_text */
 	char spec_text[SPEC_TEXT];
@@ -149,8 +153,28 @@ static void stop_prompt(struct vd_bot *b)
 	b->seq_synth++;   /* a synthesis still under way is stale now */
 }
 
+/* Opens a recognition stream (a new seq_asr) and feeds it the utterance
+ * so far. */
+static void listen_open(struct vd_bot *b)
+{
+	b->seq_asr++;
+	b->io.listen_begin(b->io.arg, b->seq_asr, b->kw, b->nkw);
+	b->stream = true;
+	if (b->utt_n) b->io.listen_feed(b->io.arg, b->utt, b->utt_n);
+}
+
+/* Ends (its text is wanted) or cancels the open stream. */
+static void listen_close(struct vd_bot *b, bool cancel)
+{
+	if (!b->stream) return;
+	b->stream = false;
+	if (cancel) b->io.listen_cancel(b->io.arg);
+	else b->io.listen_end(b->io.arg);
+}
+
 static void stop_utterance(struct vd_bot *b)
 {
+	listen_close(b, true);
 	b->in_utt = false;
 	b->onset = 0;
 	b->utt_n = 0;
@@ -357,6 +381,7 @@ int vd_bot_start(struct vd_bot **out, struct vd_bot_plan *plan, const char *vars
 void vd_bot_free(struct vd_bot *b)
 {
 	if (!b) return;
+	listen_close(b, true);
 	vd_pcm_unref(b->prompt);
 	vd_bot_plan_unref(b->plan);
 	free(b->held);
@@ -400,40 +425,35 @@ static void end_utterance(struct vd_bot *b, uint64_t now_us)
 	b->in_utt = false;
 	b->onset = 0;
 	b->latency_from_us = b->speech_end_us;
-	if (!b->io.recognize) {
-		b->utt_n = 0;
-		return;
-	}
+	b->utt_n = 0;
+	if (!b->io.listen_begin) return;
 	b->asr_wait = true;
 	if (b->spec_done) {
 		b->spec_done = b->spec_pending = false;
-		b->utt_n = 0;
 		heard_final(b, b->spec_text, now_us);
 		return;
 	}
-	if (!b->spec_pending) {
-		b->seq_asr++;
-		b->io.recognize(b->io.arg, b->seq_asr, b->utt, b->utt_n, b->kw, b->nkw);
-	}
-	b->spec_pending = false;   /* its answer is now the final one */
-	b->utt_n = 0;
+	listen_close(b, false);    /* no-op after a speculation: its answer is the final one */
+	b->spec_pending = false;
 }
 
-/* A pause: recognize what was said so far, before the utterance ends. */
+/* A pause: end the stream now, so that its text is back by the end of
+ * the utterance. */
 static void speculate(struct vd_bot *b)
 {
-	if (!b->io.recognize || b->spec_pending || b->spec_done) return;
+	if (!b->stream || b->spec_pending || b->spec_done) return;
 	b->spec_pending = true;
-	b->seq_asr++;
-	b->io.recognize(b->io.arg, b->seq_asr, b->utt, b->utt_n, b->kw, b->nkw);
+	listen_close(b, false);
 }
 
-/* The callee goes on talking: a speculative result is stale. */
+/* The callee goes on talking: a speculative result is stale, and a new
+ * stream takes the utterance from its start (the frame being handled is
+ * fed after this). */
 static void unspeculate(struct vd_bot *b)
 {
 	if (!b->spec_pending && !b->spec_done) return;
 	b->spec_pending = b->spec_done = false;
-	b->seq_asr++;
+	listen_open(b);
 }
 
 static void detect(struct vd_bot *b, const int16_t *pcm, uint64_t now_us)
@@ -477,6 +497,7 @@ static void detect(struct vd_bot *b, const int16_t *pcm, uint64_t now_us)
 		b->deadline_us = 0;
 		(void)utt_put(b, b->pre + b->pre_pos, PREROLL - b->pre_pos);
 		(void)utt_put(b, b->pre, b->pre_pos);
+		if (b->io.listen_begin) listen_open(b);
 		b->speech_end_us = now_us;
 		if (b->prompt || b->prompt_pending) stop_prompt(b);   /* barge-in */
 		return;
@@ -489,6 +510,7 @@ static void detect(struct vd_bot *b, const int16_t *pcm, uint64_t now_us)
 		b->silent_ms += 20;
 	}
 	int full = utt_put(b, pcm, FRAME);
+	if (full == 0 && b->stream) b->io.listen_feed(b->io.arg, pcm, FRAME);
 	if (full != 0 || b->silent_ms >= EOU_MS) end_utterance(b, now_us);
 	else if (b->silent_ms >= SPEC_MS) speculate(b);
 }
@@ -632,6 +654,7 @@ void vd_bot_transfer_result(struct vd_bot *b, bool connected, const char *to, ui
 
 void vd_bot_hangup(struct vd_bot *b)
 {
+	listen_close(b, true);   /* the decoder is free for another call now */
 	if (b->plan->amd && !b->amd_done) {
 		vd_amd_finish(&b->amd);
 		b->amd_done = true;

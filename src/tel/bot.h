@@ -79,10 +79,18 @@ struct vd_bot_io {
 	void *arg;
 	/* Synthesize `text`; answer with vd_bot_prompt(seq, pcm). */
 	void (*synth)(void *arg, uint32_t seq, const char *text);
-	/* Recognize an utterance (pcm borrowed for the call only) expecting the
-	 * keywords; answer with vd_bot_heard(seq, text). */
-	void (*recognize)(void *arg, uint32_t seq, const int16_t *pcm, size_t n,
-			  const char *const *keywords, size_t nkeywords);
+	/* Recognize an utterance while it is spoken: listen_begin with the
+	 * keywords the ask expects (borrowed for the call), listen_feed with
+	 * its audio in order (borrowed for the call), then listen_end, which
+	 * the host answers later with vd_bot_heard(seq, text); or
+	 * listen_cancel, whose answer, if any, is ignored. At most one stream
+	 * is open; the bot ends or cancels every one it begins (also in
+	 * vd_bot_free). All four or none (NULL: the bot hears keys only). */
+	void (*listen_begin)(void *arg, uint32_t seq, const char *const *keywords,
+			     size_t nkeywords);
+	void (*listen_feed)(void *arg, const int16_t *pcm, size_t n);
+	void (*listen_end)(void *arg);
+	void (*listen_cancel)(void *arg);
 	/* Connect the callee to an operator; answer with
 	 * vd_bot_transfer_result(ok). */
 	void (*transfer)(void *arg, const struct vd_bot_transfer *x);

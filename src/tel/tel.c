@@ -126,6 +126,9 @@ struct call {
 	struct vd_bot *bot;
 	char *vars_json;          /* owned: the client's variables */
 	bool bot_hangup;          /* the bot is done: end after this frame */
+	struct vd_asr_stream *asr_st; /* the bot's utterance being recognized */
+	bool asr_none;            /* ... none: heard as no words at its end */
+	uint32_t asr_seq;
 	/* transfers: leg A holds the targets; a leg B belongs to its leg A */
 	struct call *peer;        /* the other leg (set from the start of a leg B) */
 	bool leg_b;
@@ -651,7 +654,7 @@ static void heard(uint64_t tag, const char *text, int err, void *arg)
 {
 	(void)tag;
 	struct reply *r = arg;
-	if (err == -ECANCELED) {   /* the recognizer is closing with the thread */
+	if (err == -ECANCELED) {   /* the bot dropped it, or the recognizer is closing */
 		reply_free(r);
 		return;
 	}
@@ -659,16 +662,52 @@ static void heard(uint64_t tag, const char *text, int err, void *arg)
 	if (mqueue_push(r->lp->mq, MQ_HEARD, r) != 0) reply_free(r);
 }
 
-static void bot_recognize(void *arg, uint32_t seq, const int16_t *pcm, size_t n, const char *const *kw, size_t nkw)
+/* The bot's utterance, streamed to the recognizer while the callee
+ * speaks (media/asr.h); its text comes back through heard(). */
+static void bot_listen_begin(void *arg, uint32_t seq, const char *const *kw, size_t nkw)
 {
 	struct call *c = arg;
+	c->asr_seq = seq;
+	c->asr_none = true;
 	struct reply *r = reply_new(c, seq);
 	if (!r) return;
 	struct vd_asr *asr = __atomic_load_n(&c->tel->asr, __ATOMIC_ACQUIRE);
-	if (asr && vd_asr_submit(asr, (uint64_t)c->d.call_id, pcm, n, kw, nkw, heard, r) == 0) return;
-	/* No recognizer (none configured, still loading, queue full): the
+	if (asr && vd_asr_stream_begin(asr, &c->asr_st, (uint64_t)c->d.call_id, kw, nkw, heard, r) == 0) {
+		c->asr_none = false;
+		return;
+	}
+	reply_free(r);
+}
+
+static void bot_listen_feed(void *arg, const int16_t *pcm, size_t n)
+{
+	struct call *c = arg;
+	/* an error (longer than the recognizer takes) only shortens the utterance */
+	if (c->asr_st) (void)vd_asr_stream_feed(c->asr_st, pcm, n);
+}
+
+static void bot_listen_end(void *arg)
+{
+	struct call *c = arg;
+	if (c->asr_st) {
+		vd_asr_stream_end(c->asr_st);
+		c->asr_st = NULL;
+		return;
+	}
+	if (!c->asr_none) return;
+	/* No recognizer (none configured, still loading, all busy): the
 	 * utterance is heard as no words, through the queue as always. */
-	if (mqueue_push(c->lp->mq, MQ_HEARD, r) != 0) reply_free(r);
+	c->asr_none = false;
+	struct reply *r = reply_new(c, c->asr_seq);
+	if (r && mqueue_push(c->lp->mq, MQ_HEARD, r) != 0) reply_free(r);
+}
+
+static void bot_listen_cancel(void *arg)
+{
+	struct call *c = arg;
+	vd_asr_stream_cancel(c->asr_st);   /* heard() gets -ECANCELED */
+	c->asr_st = NULL;
+	c->asr_none = false;
 }
 
 static void bot_transfer(void *arg, const struct vd_bot_transfer *x)
@@ -693,8 +732,10 @@ static void bot_latency(void *arg, uint64_t us)
 
 static void bot_start(struct call *c, uint64_t now)
 {
-	struct vd_bot_io io = {.arg = c, .synth = bot_synth, .recognize = bot_recognize,
-			       .transfer = bot_transfer, .latency = bot_latency};
+	struct vd_bot_io io = {.arg = c, .synth = bot_synth, .listen_begin = bot_listen_begin,
+			       .listen_feed = bot_listen_feed, .listen_end = bot_listen_end,
+			       .listen_cancel = bot_listen_cancel, .transfer = bot_transfer,
+			       .latency = bot_latency};
 	if (vd_dtmf_alloc(&c->dtmf) != 0) c->dtmf = NULL;   /* RFC 4733 still works */
 	if (vd_bot_start(&c->bot, c->d.plan, c->vars_json, &io, now) != 0) {
 		vd_warn("tel", "call=%lld the bot cannot start", (long long)c->d.call_id);

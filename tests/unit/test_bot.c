@@ -24,7 +24,9 @@ struct host {
 	int synths;
 	uint32_t synth_seq;
 	char synth_text[512];
-	int recognizes;
+	int recognizes, begins, cancels;
+	bool open;              /* a stream is open */
+	size_t fed;             /* samples fed to the open stream */
 	uint32_t rec_seq;
 	size_t rec_samples;
 	size_t rec_nkw;
@@ -43,15 +45,43 @@ static void h_synth(void *arg, uint32_t seq, const char *text)
 	snprintf(h->synth_text, sizeof h->synth_text, "%s", text);
 }
 
-static void h_recognize(void *arg, uint32_t seq, const int16_t *pcm, size_t n, const char *const *kw, size_t nkw)
+/* The recognizer's stream: `recognizes` counts the ends (a text is
+ * wanted), rec_samples what the ended stream was fed. */
+static void h_begin(void *arg, uint32_t seq, const char *const *kw, size_t nkw)
+{
+	struct host *h = arg;
+	CHECK(!h->open);
+	h->open = true;
+	h->begins++;
+	h->rec_seq = seq;
+	h->fed = 0;
+	h->rec_nkw = nkw;
+	snprintf(h->rec_kw0, sizeof h->rec_kw0, "%s", nkw ? kw[0] : "");
+}
+
+static void h_feed(void *arg, const int16_t *pcm, size_t n)
 {
 	(void)pcm;
 	struct host *h = arg;
+	CHECK(h->open);
+	h->fed += n;
+}
+
+static void h_end(void *arg)
+{
+	struct host *h = arg;
+	CHECK(h->open);
+	h->open = false;
 	h->recognizes++;
-	h->rec_seq = seq;
-	h->rec_samples = n;
-	h->rec_nkw = nkw;
-	snprintf(h->rec_kw0, sizeof h->rec_kw0, "%s", nkw ? kw[0] : "");
+	h->rec_samples = h->fed;
+}
+
+static void h_cancel(void *arg)
+{
+	struct host *h = arg;
+	CHECK(h->open);
+	h->open = false;
+	h->cancels++;
 }
 
 static void h_transfer(void *arg, const struct vd_bot_transfer *x)
@@ -153,8 +183,9 @@ static bool tx_silent(const struct line *l)
 
 static struct vd_bot_io io_of(struct host *h)
 {
-	return (struct vd_bot_io){.arg = h, .synth = h_synth, .recognize = h_recognize, .transfer = h_transfer,
-				  .latency = h_latency};
+	return (struct vd_bot_io){.arg = h, .synth = h_synth, .listen_begin = h_begin,
+				  .listen_feed = h_feed, .listen_end = h_end, .listen_cancel = h_cancel,
+				  .transfer = h_transfer, .latency = h_latency};
 }
 
 static const char *ASK =
@@ -350,10 +381,14 @@ static void test_speculative(void)
 	run(&l, 400, true);
 	run(&l, 120, false);                  /* a pause: recognition starts */
 	CHECK_INT(h.recognizes, 1);
+	size_t first = h.rec_samples;
 	vd_bot_heard(l.bot, h.rec_seq, "no", l.now);   /* early, and then... */
 	run(&l, 200, true);                   /* ...the callee goes on */
 	run(&l, 120, false);
 	CHECK_INT(h.recognizes, 2);           /* the whole utterance again */
+	CHECK_INT(h.begins, 2);
+	/* the second stream starts from the onset: nothing said is lost */
+	CHECK(h.rec_samples >= first + 300 * 8);
 	uint32_t seq = h.rec_seq;
 	vd_bot_heard(l.bot, seq, "no yes", l.now);
 	CHECK_INT(l.st, VD_BOT_TALKING);      /* not before the end of the utterance */
@@ -493,6 +528,67 @@ static void test_ambient(void)
 	vd_bot_plan_unref(plan);
 }
 
+/* The recognizer gets the utterance while it is spoken: the stream opens
+ * at the onset with the pre-roll, grows frame by frame, and a key (or the
+ * end of the call) cancels it. */
+static void test_stream(void)
+{
+	const char *g[] = {ASK};
+	struct vd_bot_plan *plan = plan_of(g, 1);
+	struct host h = {0};
+	struct vd_bot_io io = io_of(&h);
+	struct line l = {.now = 1000000, .seed = 5};
+	CHECK_INT(vd_bot_start(&l.bot, plan, NULL, &io, l.now), 0);
+	give_prompt(&l, &h, 0.2);
+	run(&l, 300, false);
+	give_prompt(&l, &h, 0.2);             /* the ask's prompt */
+	run(&l, 400, false);                  /* listening */
+	CHECK_INT(h.begins, 0);
+	run(&l, 100, true);
+	CHECK_INT(h.begins, 1);               /* at the onset, before any end */
+	CHECK(h.open);
+	CHECK(h.fed >= 300 * 8);              /* the pre-roll came first */
+	size_t at_onset = h.fed;
+	run(&l, 400, true);
+	CHECK(h.fed >= at_onset + 380 * 8);   /* fed as it is spoken */
+	CHECK_INT(h.recognizes, 0);
+	vd_bot_dtmf(l.bot, '2', l.now);       /* a key: that was no speech */
+	CHECK(!h.open);
+	CHECK_INT(h.cancels, 1);
+	CHECK_INT(h.recognizes, 0);
+	vd_bot_free(l.bot);
+
+	/* the call ends mid-utterance: the stream is cancelled, not left open */
+	h = (struct host){0};
+	l = (struct line){.now = 1000000, .seed = 6};
+	CHECK_INT(vd_bot_start(&l.bot, plan, NULL, &io, l.now), 0);
+	give_prompt(&l, &h, 0.2);
+	run(&l, 300, false);
+	give_prompt(&l, &h, 0.2);
+	run(&l, 400, false);
+	run(&l, 300, true);
+	CHECK(h.open);
+	vd_bot_hangup(l.bot);
+	CHECK(!h.open);
+	CHECK_INT(h.cancels, 1);
+	vd_bot_free(l.bot);
+
+	/* freed mid-utterance (the host drops the call) */
+	h = (struct host){0};
+	l = (struct line){.now = 1000000, .seed = 7};
+	CHECK_INT(vd_bot_start(&l.bot, plan, NULL, &io, l.now), 0);
+	give_prompt(&l, &h, 0.2);
+	run(&l, 300, false);
+	give_prompt(&l, &h, 0.2);
+	run(&l, 400, false);
+	run(&l, 300, true);
+	CHECK(h.open);
+	vd_bot_free(l.bot);
+	CHECK(!h.open);
+	CHECK_INT(h.cancels, 1);
+	vd_bot_plan_unref(plan);
+}
+
 int main(void)
 {
 	test_conversation_transfer();
@@ -500,6 +596,7 @@ int main(void)
 	test_barge_in();
 	test_timeout_and_latency();
 	test_speculative();
+	test_stream();
 	test_script_switch();
 	test_amd();
 	test_ambient();
