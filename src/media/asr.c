@@ -38,7 +38,7 @@
 #define NBLOCKS ((VD_ASR_MAX_SAMPLES + BLOCK - 1) / BLOCK)
 #define FEED_BATCH 800    /* 100 ms: a decoder gets audio in steps of this,
 			   * so at the end at most this much is left to do */
-#define DECODERS_DEFAULT 8
+#define DECODERS_DEFAULT 16   /* 16 callers talking at once on bench/bot */
 #define DECODERS_MAX 64
 
 struct inst {
@@ -100,6 +100,13 @@ static void fifo_push(struct fifo *f, struct vd_asr_stream *s)
 	f->tail = s;
 }
 
+static void fifo_push_front(struct fifo *f, struct vd_asr_stream *s)
+{
+	s->qnext = f->head;
+	f->head = s;
+	if (!f->tail) f->tail = s;
+}
+
 static struct vd_asr_stream *fifo_pop(struct fifo *f)
 {
 	struct vd_asr_stream *s = f->head;
@@ -157,7 +164,10 @@ static void make_ready(struct vd_asr *a, struct vd_asr_stream *s)
 {
 	if (s->queued || s->busy || !s->in || !has_work(s)) return;
 	s->queued = true;
-	fifo_push(&a->ready, s);
+	/* An ended stream first: its caller waits for the text, while the
+	 * others' new audio can wait a little (their callers still speak). */
+	if (s->ended || s->cancelled) fifo_push_front(&a->ready, s);
+	else fifo_push(&a->ready, s);
 	pthread_cond_signal(&a->work);
 }
 
@@ -173,6 +183,12 @@ static void bind(struct vd_asr *a, struct vd_asr_stream *s, struct inst *in)
 	in->busy = true;
 	s->in = in;
 	make_ready(a, s);
+	/* The last free decoder: open the next one now, not when a stream
+	 * has to wait for it (opening takes a worker ~150 ms). */
+	if (!free_inst(a) && a->ninst < a->max_inst && !a->growing) {
+		a->want_grow = true;
+		pthread_cond_signal(&a->work);
+	}
 }
 
 /* Under mu: free instances go to the waiting streams, oldest first; with
@@ -538,6 +554,11 @@ int vd_asr_stream_feed(struct vd_asr_stream *s, const int16_t *pcm, size_t n)
 	make_ready(a, s);
 	pthread_mutex_unlock(&a->mu);
 	return 0;
+}
+
+bool vd_asr_stream_live(const struct vd_asr_stream *s)
+{
+	return s && s->live;   /* written before vd_asr_stream_begin returned */
 }
 
 /* The owner lets go: end (answer) or cancel. */

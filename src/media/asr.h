@@ -43,6 +43,7 @@
 #ifndef VD_ASR_H
 #define VD_ASR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,9 +58,10 @@ struct vd_asr_params {
 	const char *url;         /* http: where utterances are POSTed */
 	unsigned workers;        /* engine threads; 0: 2; at most 64 */
 	unsigned decoders;       /* pocketsphinx: decoders at most (~30 MB
-				  * each), opened as concurrent streams need
-				  * them; 0: 8; never fewer than workers. The
-				  * http engine has one instance per worker */
+				  * each), opened as concurrent live streams
+				  * need them; 0: 16; never fewer than
+				  * workers. The http engine has one instance
+				  * per worker */
 	unsigned queue_max;      /* utterances waiting for a decoder; 0: 32 */
 	int live;                /* pocketsphinx, which streams decode while
 				  * they arrive (VD_ASR_LIVE_*, below) */
@@ -144,6 +146,11 @@ struct vd_asr_stream;
 int vd_asr_stream_begin(struct vd_asr *a, struct vd_asr_stream **out, uint64_t tag,
 			const char *const *keywords, size_t nkeywords, vd_asr_result_h *h,
 			void *arg);
+
+/* Whether the stream is decoded as it arrives (params.live), so that its
+ * text follows its end within milliseconds; false: decoded once ended.
+ * Fixed at vd_asr_stream_begin. The owner's thread. */
+bool vd_asr_stream_live(const struct vd_asr_stream *s);
 
 /* Appends `n` samples of 8 kHz audio (copied; cheap: a memcpy, a mutex
  * and a signal every 100 ms of audio). 0; -E2BIG past VD_ASR_MAX_SAMPLES

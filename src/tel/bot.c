@@ -8,12 +8,13 @@
  * not one) and takes the PREROLL before it, since the onset is known only
  * after the fact; it ends after EOU_MS without speech. The host's
  * recognizer gets the utterance as a stream, from the onset on (pre-roll
- * first), so it decodes while the callee speaks. The stream is ended
- * early, speculatively, after SPEC_MS of silence: if the callee goes on
- * talking that result is dropped and a new stream is fed the whole
- * utterance so far and what follows; else the text is usually back before
- * the end of the utterance, which takes the decode out of the bot's
- * response time. The listen timeout does not run while the callee speaks
+ * first), and may decode it while the callee speaks (a live stream: its
+ * text is ready moments after the end). A stream the recognizer decodes
+ * only once ended is ended early, speculatively, after SPEC_MS of
+ * silence: if the callee goes on talking that result is dropped and a new
+ * stream is fed the whole utterance so far and what follows; else the
+ * text is usually back before the end of the utterance, which takes the
+ * decode out of the bot's response time. The listen timeout does not run while the callee speaks
  * or the recognizer works.
  *
  * Barge-in: speech (or a key) during an ask's prompt stops the prompt; the
@@ -85,6 +86,7 @@ struct vd_bot {
 	size_t utt_n, utt_cap;
 	bool asr_wait;          /* the utterance ended: its text is awaited */
 	bool stream;            /* a recognition stream (seq_asr) is open */
+	bool stream_live;       /* ... decoded as it arrives: no speculation */
 	bool spec_pending;      /* a speculative recognition of seq_asr is under way */
 	bool spec_done;         /* ... and its text is in spec_text */
 	char spec_text[SPEC_TEXT];
@@ -158,7 +160,7 @@ static void stop_prompt(struct vd_bot *b)
 static void listen_open(struct vd_bot *b)
 {
 	b->seq_asr++;
-	b->io.listen_begin(b->io.arg, b->seq_asr, b->kw, b->nkw);
+	b->stream_live = b->io.listen_begin(b->io.arg, b->seq_asr, b->kw, b->nkw);
 	b->stream = true;
 	if (b->utt_n) b->io.listen_feed(b->io.arg, b->utt, b->utt_n);
 }
@@ -438,10 +440,12 @@ static void end_utterance(struct vd_bot *b, uint64_t now_us)
 }
 
 /* A pause: end the stream now, so that its text is back by the end of
- * the utterance. */
+ * the utterance. Not a stream decoded live: its text is ready moments
+ * after the end anyway, and talking on would cost a new stream that
+ * decodes the utterance again from its start. */
 static void speculate(struct vd_bot *b)
 {
-	if (!b->stream || b->spec_pending || b->spec_done) return;
+	if (!b->stream || b->stream_live || b->spec_pending || b->spec_done) return;
 	b->spec_pending = true;
 	listen_close(b, false);
 }

@@ -85,8 +85,12 @@ struct vd_bot_io {
 	 * the host answers later with vd_bot_heard(seq, text); or
 	 * listen_cancel, whose answer, if any, is ignored. At most one stream
 	 * is open; the bot ends or cancels every one it begins (also in
-	 * vd_bot_free). All four or none (NULL: the bot hears keys only). */
-	void (*listen_begin)(void *arg, uint32_t seq, const char *const *keywords,
+	 * vd_bot_free). All four or none (NULL: the bot hears keys only).
+	 * listen_begin returns true when the recognizer decodes the stream
+	 * as it arrives (its text is ready moments after the end, so the bot
+	 * does not end it early at a pause), false when it decodes it once
+	 * ended. */
+	bool (*listen_begin)(void *arg, uint32_t seq, const char *const *keywords,
 			     size_t nkeywords);
 	void (*listen_feed)(void *arg, const int16_t *pcm, size_t n);
 	void (*listen_end)(void *arg);

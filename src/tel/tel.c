@@ -664,19 +664,20 @@ static void heard(uint64_t tag, const char *text, int err, void *arg)
 
 /* The bot's utterance, streamed to the recognizer while the callee
  * speaks (media/asr.h); its text comes back through heard(). */
-static void bot_listen_begin(void *arg, uint32_t seq, const char *const *kw, size_t nkw)
+static bool bot_listen_begin(void *arg, uint32_t seq, const char *const *kw, size_t nkw)
 {
 	struct call *c = arg;
 	c->asr_seq = seq;
 	c->asr_none = true;
 	struct reply *r = reply_new(c, seq);
-	if (!r) return;
+	if (!r) return false;
 	struct vd_asr *asr = __atomic_load_n(&c->tel->asr, __ATOMIC_ACQUIRE);
 	if (asr && vd_asr_stream_begin(asr, &c->asr_st, (uint64_t)c->d.call_id, kw, nkw, heard, r) == 0) {
 		c->asr_none = false;
-		return;
+		return vd_asr_stream_live(c->asr_st);
 	}
 	reply_free(r);
+	return false;
 }
 
 static void bot_listen_feed(void *arg, const int16_t *pcm, size_t n)

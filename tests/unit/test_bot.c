@@ -26,6 +26,7 @@ struct host {
 	char synth_text[512];
 	int recognizes, begins, cancels;
 	bool open;              /* a stream is open */
+	bool live;              /* streams are decoded live (no speculation) */
 	size_t fed;             /* samples fed to the open stream */
 	uint32_t rec_seq;
 	size_t rec_samples;
@@ -47,7 +48,7 @@ static void h_synth(void *arg, uint32_t seq, const char *text)
 
 /* The recognizer's stream: `recognizes` counts the ends (a text is
  * wanted), rec_samples what the ended stream was fed. */
-static void h_begin(void *arg, uint32_t seq, const char *const *kw, size_t nkw)
+static bool h_begin(void *arg, uint32_t seq, const char *const *kw, size_t nkw)
 {
 	struct host *h = arg;
 	CHECK(!h->open);
@@ -57,6 +58,7 @@ static void h_begin(void *arg, uint32_t seq, const char *const *kw, size_t nkw)
 	h->fed = 0;
 	h->rec_nkw = nkw;
 	snprintf(h->rec_kw0, sizeof h->rec_kw0, "%s", nkw ? kw[0] : "");
+	return h->live;
 }
 
 static void h_feed(void *arg, const int16_t *pcm, size_t n)
@@ -571,6 +573,29 @@ static void test_stream(void)
 	vd_bot_hangup(l.bot);
 	CHECK(!h.open);
 	CHECK_INT(h.cancels, 1);
+	vd_bot_free(l.bot);
+
+	/* a stream the recognizer decodes live is not ended at a pause: one
+	 * stream for the whole utterance, ended by the end of utterance */
+	h = (struct host){.live = true};
+	l = (struct line){.now = 1000000, .seed = 8};
+	CHECK_INT(vd_bot_start(&l.bot, plan, NULL, &io, l.now), 0);
+	give_prompt(&l, &h, 0.2);
+	run(&l, 300, false);
+	give_prompt(&l, &h, 0.2);
+	run(&l, 400, false);
+	run(&l, 400, true);
+	run(&l, 120, false);                  /* a pause */
+	CHECK_INT(h.recognizes, 0);
+	CHECK(h.open);
+	run(&l, 300, true);                   /* talking on: the same stream */
+	CHECK_INT(h.begins, 1);
+	run(&l, 240, false);
+	CHECK_INT(h.recognizes, 1);           /* the end of the utterance */
+	CHECK_INT(h.begins, 1);
+	CHECK(h.rec_samples >= (300 + 400 + 120 + 300) * 8);
+	vd_bot_heard(l.bot, h.rec_seq, "no", l.now);
+	CHECK_INT(h.transfers, 0);
 	vd_bot_free(l.bot);
 
 	/* freed mid-utterance (the host drops the call) */
