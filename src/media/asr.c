@@ -183,22 +183,27 @@ static void bind(struct vd_asr *a, struct vd_asr_stream *s, struct inst *in)
 	in->busy = true;
 	s->in = in;
 	make_ready(a, s);
-	/* The last free decoder: open the next one now, not when a stream
-	 * has to wait for it (opening takes a worker ~150 ms). */
-	if (!free_inst(a) && a->ninst < a->max_inst && !a->growing) {
+	/* The last free decoder went to a live stream: open the next one
+	 * now, not when a stream has to wait for it (opening takes a worker
+	 * ~150 ms). Whole decodes need no more decoders than workers. */
+	if (s->live && !free_inst(a) && a->ninst < a->max_inst && !a->growing) {
 		a->want_grow = true;
 		pthread_cond_signal(&a->work);
 	}
 }
 
 /* Under mu: free instances go to the waiting streams, oldest first; with
- * none free, a worker is asked to open another (up to max_inst). */
+ * none free and a live stream waiting, a worker is asked to open another
+ * (up to max_inst). */
 static void dispatch(struct vd_asr *a)
 {
 	while (a->waiting.head) {
 		struct inst *in = free_inst(a);
 		if (!in) {
-			if (a->ninst < a->max_inst && !a->growing) {
+			bool live = false;
+			for (struct vd_asr_stream *w = a->waiting.head; w && !live; w = w->qnext)
+				live = w->live;
+			if (live && a->ninst < a->max_inst && !a->growing) {
 				a->want_grow = true;
 				pthread_cond_signal(&a->work);
 			}
