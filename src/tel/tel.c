@@ -1165,6 +1165,9 @@ static void *loop_main(void *arg)
 	ticker_stop(l);
 	tmr_cancel(&l->stop_tmr);
 	while (l->calls.head) end_simple(l->calls.head->data, false, false, false);
+	/* Freed while the workers still run: a call's bot may hold a
+	 * recognizer stream, which must go before the recognizer does. */
+	while (l->dead.head) call_free(l->dead.head->data);
 	/* The workers (prompts, recognizer) push into this loop's mqueue:
 	 * it stays until vd_tel_stop has stopped them all. */
 	pthread_mutex_lock(&t->lock);
