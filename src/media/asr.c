@@ -4,8 +4,8 @@
  *
  * Every utterance is a stream; vd_asr_submit is a stream begun, fed and
  * ended at once. A live stream is bound to a free instance when it begins
- * (or, without one, waits in a FIFO for the next instance to free; the
- * pool grows up to max_inst meanwhile). While it is bound and its owner
+ * (or, without one, waits in a FIFO for the next instance to free; an
+ * opener thread grows the pool up to max_inst meanwhile). While it is bound and its owner
  * feeds it, it goes on the ready queue every FEED_BATCH samples; a worker
  * takes it from there, gives the engine the new audio outside the lock,
  * and puts it back if more came meanwhile. So `workers` threads (one per
@@ -80,7 +80,10 @@ struct vd_asr {
 	pthread_cond_t room;      /* a stream left the waiting queue */
 	struct inst *inst;        /* [max_inst], the first ninst open */
 	unsigned ninst, max_inst;
-	bool want_grow, growing;
+	bool want_grow, growing;  /* a decoder to open; the opener at it */
+	pthread_cond_t grow;      /* want_grow, or stop */
+	pthread_t opener;
+	bool opener_started;
 	struct fifo ready, waiting;
 	unsigned nwaiting, qmax, nstreams;
 	struct vd_asr_stream *streams;
@@ -188,7 +191,7 @@ static void bind(struct vd_asr *a, struct vd_asr_stream *s, struct inst *in)
 	 * ~150 ms). Whole decodes need no more decoders than workers. */
 	if (s->live && !free_inst(a) && a->ninst < a->max_inst && !a->growing) {
 		a->want_grow = true;
-		pthread_cond_signal(&a->work);
+		pthread_cond_signal(&a->grow);
 	}
 }
 
@@ -205,7 +208,7 @@ static void dispatch(struct vd_asr *a)
 				live = w->live;
 			if (live && a->ninst < a->max_inst && !a->growing) {
 				a->want_grow = true;
-				pthread_cond_signal(&a->work);
+				pthread_cond_signal(&a->grow);
 			}
 			return;
 		}
@@ -217,8 +220,10 @@ static void dispatch(struct vd_asr *a)
 	}
 }
 
-/* Under mu, from a worker: opens one more instance without the lock (a
- * pocketsphinx decoder takes ~150 ms). */
+/* Under mu, on the opener thread: opens one more instance without the
+ * lock (a pocketsphinx decoder takes ~150 ms of CPU), on a thread of its
+ * own so that the workers go on decoding meanwhile: the pool grows just
+ * when many callers talk at once. */
 static void grow(struct vd_asr *a)
 {
 	a->want_grow = false;
@@ -303,10 +308,6 @@ static void *worker_main(void *p)
 	char *text = malloc(TEXT_MAX);
 	pthread_mutex_lock(&a->mu);
 	while (!a->stop) {
-		if (a->want_grow && !a->growing) {
-			grow(a);
-			continue;
-		}
 		struct vd_asr_stream *s = fifo_pop(&a->ready);
 		if (!s) {
 			pthread_cond_wait(&a->work, &a->mu);
@@ -346,6 +347,18 @@ static void *worker_main(void *p)
 	return NULL;
 }
 
+static void *opener_main(void *p)
+{
+	struct vd_asr *a = p;
+	pthread_mutex_lock(&a->mu);
+	while (!a->stop) {
+		if (a->want_grow) grow(a);
+		else pthread_cond_wait(&a->grow, &a->mu);
+	}
+	pthread_mutex_unlock(&a->mu);
+	return NULL;
+}
+
 int vd_asr_open(struct vd_asr **out, const struct vd_asr_params *p)
 {
 	struct vd_asr_params def = {0};
@@ -378,6 +391,7 @@ int vd_asr_open(struct vd_asr **out, const struct vd_asr_params *p)
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->work, NULL);
 	pthread_cond_init(&a->room, NULL);
+	pthread_cond_init(&a->grow, NULL);
 	int err = (a->inst && a->th && a->started && (a->model_dir || !p->model_dir) &&
 		   (a->url || !p->url))
 			  ? 0
@@ -392,6 +406,10 @@ int vd_asr_open(struct vd_asr **out, const struct vd_asr_params *p)
 	for (unsigned i = 0; !err && i < a->nworkers; i++) {
 		if (pthread_create(&a->th[i], NULL, worker_main, a)) err = -EAGAIN;
 		else a->started[i] = true;
+	}
+	if (!err && a->max_inst > a->ninst) {
+		if (pthread_create(&a->opener, NULL, opener_main, a)) err = -EAGAIN;
+		else a->opener_started = true;
 	}
 	if (err) {
 		vd_asr_close(a);
@@ -408,9 +426,11 @@ void vd_asr_close(struct vd_asr *a)
 	a->stop = true;
 	pthread_cond_broadcast(&a->work);
 	pthread_cond_broadcast(&a->room);
+	pthread_cond_broadcast(&a->grow);
 	pthread_mutex_unlock(&a->mu);
 	for (unsigned i = 0; a->th && i < a->nworkers; i++)
 		if (a->started[i]) pthread_join(a->th[i], NULL);
+	if (a->opener_started) pthread_join(a->opener, NULL);
 	/* Every accepted utterance gets its handler called once (asr.h). The
 	 * streams their owners still hold are detached: ending or cancelling
 	 * one frees it. */
@@ -427,6 +447,7 @@ void vd_asr_close(struct vd_asr *a)
 		if (s->released) stream_free(s);
 	}
 	for (unsigned i = 0; a->inst && i < a->ninst; i++) a->eng->close(a->inst[i].h);
+	pthread_cond_destroy(&a->grow);
 	pthread_cond_destroy(&a->room);
 	pthread_cond_destroy(&a->work);
 	pthread_mutex_destroy(&a->mu);
