@@ -70,48 +70,28 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-struct done {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool done;
-	int err;
-	char *out;
-	size_t size;
-};
-
-static void on_text(uint64_t tag, const char *text, int err, void *arg)
-{
-	(void)tag;
-	struct done *d = arg;
-	pthread_mutex_lock(&d->mu);
-	snprintf(d->out, d->size, "%s", text);
-	d->err = err;
-	d->done = true;
-	pthread_cond_signal(&d->cv);
-	pthread_mutex_unlock(&d->mu);
-}
-
 /* --stream: the file as a call would give it, 20 ms frames through a
  * stream (each 2 ms after the last, ten times real time, so that the
  * decoder works while it "arrives"); *t0 is the end of the audio. */
 static int stream(struct vd_asr *a, const int16_t *pcm, size_t n, const char *const *kw,
 		  size_t nkw, char *out, size_t size, struct timespec *t0)
 {
-	struct done d = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
-			 .out = out, .size = size};
+	struct vd_asr_waiter w;
+	vd_asr_waiter_init(&w, out, size);
 	struct vd_asr_stream *st;
-	int err = vd_asr_stream_begin(a, &st, 0, kw, nkw, on_text, &d);
-	if (err) return err;
+	int err = vd_asr_stream_begin(a, &st, 0, kw, nkw, vd_asr_waiter_h, &w);
+	if (err) {
+		w.done = true;   /* never begun: only release it */
+		(void)vd_asr_waiter_wait(&w);
+		return err;
+	}
 	for (size_t i = 0; i < n; i += 160) {
 		(void)vd_asr_stream_feed(st, pcm + i, n - i < 160 ? n - i : 160);
 		nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL);
 	}
 	clock_gettime(CLOCK_MONOTONIC, t0);
 	vd_asr_stream_end(st);
-	pthread_mutex_lock(&d.mu);
-	while (!d.done) pthread_cond_wait(&d.cv, &d.mu);
-	pthread_mutex_unlock(&d.mu);
-	return d.err;
+	return vd_asr_waiter_wait(&w);
 }
 
 int vd_cmd_asr(int argc, char **argv)

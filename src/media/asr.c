@@ -671,43 +671,46 @@ int vd_asr_submit(struct vd_asr *a, uint64_t tag, const int16_t *pcm, size_t n,
 	return submit(a, tag, pcm, n, keywords, nkeywords, h, arg, false);
 }
 
-struct waiter {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool done;
-	int err;
-	char *out;
-	size_t size;
-};
+void vd_asr_waiter_init(struct vd_asr_waiter *w, char *out, size_t size)
+{
+	*w = (struct vd_asr_waiter){.out = out, .size = size};
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (size) out[0] = '\0';
+}
 
-static void on_sync(uint64_t tag, const char *text, int err, void *arg)
+void vd_asr_waiter_h(uint64_t tag, const char *text, int err, void *arg)
 {
 	(void)tag;
-	struct waiter *w = arg;
+	struct vd_asr_waiter *w = arg;
 	pthread_mutex_lock(&w->mu);
-	snprintf(w->out, w->size, "%s", text);
+	snprintf(w->out, w->size, "%s", text ? text : "");
 	w->err = err;
 	w->done = true;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 }
 
+int vd_asr_waiter_wait(struct vd_asr_waiter *w)
+{
+	pthread_mutex_lock(&w->mu);
+	while (!w->done) pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	return w->err;
+}
+
 int vd_asr_recognize(struct vd_asr *a, const int16_t *pcm, size_t n, const char *const *kw,
 		     size_t nkw, char *out, size_t size)
 {
 	if (!out || size == 0) return -EINVAL;
-	out[0] = '\0';
-	struct waiter w = {.out = out, .size = size};
-	pthread_mutex_init(&w.mu, NULL);
-	pthread_cond_init(&w.cv, NULL);
-	int err = submit(a, 0, pcm, n, kw, nkw, on_sync, &w, true);
-	if (!err) {
-		pthread_mutex_lock(&w.mu);
-		while (!w.done) pthread_cond_wait(&w.cv, &w.mu);
-		pthread_mutex_unlock(&w.mu);
-		err = w.err;
+	struct vd_asr_waiter w;
+	vd_asr_waiter_init(&w, out, size);
+	int err = submit(a, 0, pcm, n, kw, nkw, vd_asr_waiter_h, &w, true);
+	if (err) {
+		w.done = true;   /* never queued: only release it */
+		w.err = err;
 	}
-	pthread_cond_destroy(&w.cv);
-	pthread_mutex_destroy(&w.mu);
-	return err;
+	return vd_asr_waiter_wait(&w);
 }

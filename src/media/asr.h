@@ -43,6 +43,7 @@
 #ifndef VD_ASR_H
 #define VD_ASR_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -164,6 +165,21 @@ void vd_asr_stream_end(struct vd_asr_stream *s);
 /* Drops the utterance: the handler gets -ECANCELED (on this thread or a
  * worker). The stream is no longer the caller's. */
 void vd_asr_stream_cancel(struct vd_asr_stream *s);
+
+/* Waiting on one result (tools and tests, never the telephony thread):
+ * pass vd_asr_waiter_h with the waiter as the handler's argument, then
+ * vd_asr_waiter_wait returns the handler's error with the text in `out`. */
+struct vd_asr_waiter {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	int err;
+	char *out;
+	size_t size;
+};
+void vd_asr_waiter_init(struct vd_asr_waiter *w, char *out, size_t size);
+void vd_asr_waiter_h(uint64_t tag, const char *text, int err, void *arg);
+int vd_asr_waiter_wait(struct vd_asr_waiter *w);   /* also destroys it */
 
 /* The synchronous form for the CLI and tests: queues the utterance (waiting
  * for room) and blocks until its text is in `out` (`size` bytes, always
